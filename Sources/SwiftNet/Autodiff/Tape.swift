@@ -1,0 +1,74 @@
+/// Records the operations of one step so that `backward` can run their gradients in reverse
+/// (a Wengert list: creation order is a topological order).
+///
+/// It also owns the step's scratch memory: `reset()` recycles every buffer of the last step.
+public final class Tape {
+    let arena = Arena()
+    /// Whether operations record their gradient closures (false for inference).
+    public private(set) var isRecording = false
+    /// Training mode: dropout and augmentation are active, batch norm uses batch statistics.
+    public private(set) var training = false
+    private var records: [(output: Tensor, backward: () -> Void)] = []
+
+    public init() {}
+
+    /// Starts a new step; every tensor of the previous step becomes invalid.
+    public func reset(recording: Bool, training: Bool) {
+        records.removeAll(keepingCapacity: true)
+        arena.reset()
+        isRecording = recording
+        self.training = training
+    }
+
+    /// An input tensor of this step (no gradient), filled by the caller.
+    public func input(shape: [Int]) -> Tensor {
+        Tensor(shape: shape, tape: self, requiresGrad: false)
+    }
+
+    /// Uninitialised scratch memory for `count` floats, valid for this step.
+    func scratch(_ count: Int) -> UnsafeMutablePointer<Float> { arena.allocate(count) }
+
+    func record(_ output: Tensor, _ backward: @escaping () -> Void) {
+        records.append((output, backward))
+    }
+
+    /// Runs the recorded gradients in reverse, starting from `root`'s gradient, which must be set.
+    public func backward() {
+        for record in records.reversed() where record.output.hasGradient {
+            record.backward()
+        }
+    }
+
+    /// Seeds d(root)/d(root) = 1 for a scalar root and runs `backward()`.
+    public func backward(from root: Tensor) {
+        root.accumulateGradient { g, _ in g.update(repeating: 1, count: root.count) }
+        backward()
+    }
+}
+
+extension Tape {
+    /// The tape of the first input that has one; ops allocate their output there.
+    static func of(_ tensors: Tensor?...) -> Tape? {
+        for t in tensors { if let tape = t?.tape { return tape } }
+        return nil
+    }
+}
+
+extension Tensor {
+    /// The output of an operation on `inputs`: on their tape, tracked when any input is.
+    static func result(shape: [Int], of inputs: Tensor?...) -> Tensor {
+        var tape: Tape?
+        var tracked = false
+        for input in inputs {
+            guard let input else { continue }
+            if tape == nil { tape = input.tape }
+            tracked = tracked || input.requiresGrad
+        }
+        return Tensor(shape: shape, tape: tape, requiresGrad: tracked && (tape?.isRecording ?? false))
+    }
+
+    /// Records `backward` on this tensor's tape when it is tracked.
+    func onBackward(_ backward: @escaping () -> Void) {
+        if requiresGrad, let tape { tape.record(self, backward) }
+    }
+}

@@ -1,0 +1,33 @@
+import Dispatch
+
+/// Splits 0..<count into at most `ProcessInfo`-many contiguous chunks of at least `minChunk`
+/// items and runs them concurrently; partitions are fixed, so results do not depend on timing.
+func parallelFor(_ count: Int, minChunk: Int, _ body: (Range<Int>) -> Void) {
+    let workers = min(Parallelism.threads, max(1, count / max(minChunk, 1)))
+    if workers <= 1 {
+        body(0..<count)
+        return
+    }
+    let chunk = (count + workers - 1) / workers
+    DispatchQueue.concurrentPerform(iterations: workers) { w in
+        let start = w * chunk
+        let end = min(count, start + chunk)
+        if start < end { body(start..<end) }
+    }
+}
+
+/// The number of threads engine kernels use.
+public enum Parallelism {
+    public static let threads: Int = {
+        #if canImport(Glibc)
+        let n = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        #else
+        let n = 2
+        #endif
+        return max(1, min(n, 64))
+    }()
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,14 @@
+/// Applies an activation function, as Keras's `Activation` layer.
+public final class ActivationLayer: Layer {
+    override public class var className: String { "Activation" }
+    public let activation: Activation
+
+    public init(name: String, config: ConfigReader) throws {
+        activation = try Activation.named(config.string("activation"), owner: "Activation")
+        super.init(name: name)
+    }
+
+    override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {
+        applyActivation(inputs[0], activation)
+    }
+}

@@ -1,0 +1,23 @@
+/// Sets inputs to 0 with probability `rate` during training and scales the others by 1/(1-rate);
+/// the identity at inference, as Keras's `Dropout`.
+public final class Dropout: Layer {
+    override public class var className: String { "Dropout" }
+    public let rate: Float
+    private var generator: RandomGenerator
+
+    /// Config keys: `rate` (required, in [0, 1)), `seed` (optional).
+    public init(name: String, config: ConfigReader) throws {
+        rate = try config.float("rate")
+        let seed = config.has("seed") ? UInt64(truncatingIfNeeded: try config.int("seed")) : 0x5EED
+        generator = RandomGenerator(seed: seed)
+        super.init(name: name)
+        guard rate >= 0, rate < 1 else {
+            throw invalid("Invalid value received for argument `rate`. Expected a float value between 0 and 1. Received: rate=\(rate)")
+        }
+    }
+
+    override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {
+        guard context.training, rate > 0 else { return inputs[0] }
+        return dropout(inputs[0], rate: rate, generator: &generator)
+    }
+}

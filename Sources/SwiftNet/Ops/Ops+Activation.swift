@@ -1,0 +1,117 @@
+/// Activation ops: element-wise functions fused with the bias add, and row-wise softmax.
+
+/// `activation(x + bias)` in one pass over memory; `bias` (length = last dim) is optional.
+/// Softmax and sigmoid are split into a bias add and the activation, so that the loss can
+/// reach their logits.
+public func biasActivation(_ x: Tensor, bias: Tensor?, _ activation: Activation) -> Tensor {
+    if activation.exposesLogits {
+        return applyActivation(bias.map { addBias(x, $0) } ?? x, activation)
+    }
+    if activation == .linear { return bias.map { addBias(x, $0) } ?? x }
+    let cols = x.lastDim, rows = x.rows
+    let out = Tensor.result(shape: x.shape, of: x, bias)
+    // The pre-activation is kept only when the gradient needs it.
+    let keepInput = out.requiresGrad && activation.gradientNeedsInput && bias != nil
+    let pre = keepInput ? out.tape!.scratch(x.count) : nil
+    for r in 0..<rows {
+        let src = x.data + r * cols, dst = out.data + r * cols
+        if let bias {
+            let target = pre.map { $0 + r * cols } ?? dst
+            vectorMap2(cols, src, bias.data, target) { $0 + $1 }
+            vectorMap(cols, target, dst) { activation.apply($0) }
+        } else {
+            vectorMap(cols, src, dst) { activation.apply($0) }
+        }
+    }
+    out.onBackward { [x, bias, out] in
+        let input = UnsafePointer(pre ?? x.data)
+        let delta = out.tape!.scratch(out.count)
+        vectorMap3(out.count, out.grad!, input, out.data, delta) { g, xin, y in
+            g * activation.derivative(input: xin, output: y)
+        }
+        if x.requiresGrad {
+            x.accumulateGradient { gx, accumulate in
+                if accumulate { vectorMap2(x.count, gx, delta, gx) { $0 + $1 } }
+                else { gx.update(from: delta, count: x.count) }
+            }
+        }
+        if let bias, bias.requiresGrad {
+            bias.accumulateGradient { gb, accumulate in
+                Reduce.sumRows(delta, rows: rows, cols: cols, into: gb, accumulate: accumulate)
+            }
+        }
+    }
+    return out
+}
+
+/// x + bias, broadcasting `bias` over every row of the last axis.
+public func addBias(_ x: Tensor, _ bias: Tensor) -> Tensor {
+    let cols = x.lastDim, rows = x.rows
+    let out = Tensor.result(shape: x.shape, of: x, bias)
+    for r in 0..<rows {
+        vectorMap2(cols, x.data + r * cols, bias.data, out.data + r * cols) { $0 + $1 }
+    }
+    out.onBackward { [x, bias, out] in
+        let g = out.grad!
+        if x.requiresGrad {
+            x.accumulateGradient { gx, accumulate in
+                if accumulate { vectorMap2(x.count, gx, g, gx) { $0 + $1 } } else { gx.update(from: g, count: x.count) }
+            }
+        }
+        if bias.requiresGrad {
+            bias.accumulateGradient { gb, accumulate in
+                Reduce.sumRows(g, rows: rows, cols: cols, into: gb, accumulate: accumulate)
+            }
+        }
+    }
+    return out
+}
+
+/// An activation on its own (softmax over the last axis).
+public func applyActivation(_ x: Tensor, _ activation: Activation) -> Tensor {
+    if activation == .linear { return x }
+    if activation != .softmax && !activation.exposesLogits { return biasActivation(x, bias: nil, activation) }
+    let out = Tensor.result(shape: x.shape, of: x)
+    let cols = x.lastDim, rows = x.rows
+    if activation == .softmax {
+        for r in 0..<rows { softmaxRow(x.data + r * cols, out.data + r * cols, cols) }
+    } else {
+        vectorMap(x.count, x.data, out.data) { activation.apply($0) }
+    }
+    out.activationSource = (x, activation)
+    out.onBackward { [x, out] in
+        guard x.requiresGrad else { return }
+        let g = out.grad!, y = out.data
+        x.accumulateGradient { gx, accumulate in
+            if activation == .softmax {
+                // dx = y ⊙ (g − ⟨g, y⟩) per row.
+                for r in 0..<rows {
+                    let gr = g + r * cols, yr = y + r * cols, dst = gx + r * cols
+                    var dot: Float = 0
+                    for j in 0..<cols { dot += gr[j] * yr[j] }
+                    for j in 0..<cols {
+                        let d = yr[j] * (gr[j] - dot)
+                        dst[j] = accumulate ? dst[j] + d : d
+                    }
+                }
+            } else if accumulate {
+                vectorMap3(x.count, gx, g, y, gx) { acc, g, y in acc + g * activation.derivative(input: y, output: y) }
+            } else {
+                vectorMap2(x.count, g, y, gx) { g, y in g * activation.derivative(input: y, output: y) }
+            }
+        }
+    }
+    return out
+}
+
+/// Numerically stable softmax of one row.
+@inline(__always)
+func softmaxRow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    var m = -Float.infinity
+    for j in 0..<n { m = max(m, src[j]) }
+    vectorMap(n, src, dst) { VectorMath.exp($0 - m) }
+    var s: Float = 0
+    for j in 0..<n { s += dst[j] }
+    let inv = 1 / s
+    for j in 0..<n { dst[j] *= inv }
+}

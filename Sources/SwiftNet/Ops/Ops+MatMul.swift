@@ -1,0 +1,21 @@
+/// Matrix product of a [rows, k] tensor (any leading axes) with a [k, n] weight: the Dense core.
+/// Gradients: dA = dC·Bᵀ, dB = Aᵀ·dC, skipped for inputs that need none (e.g. raw data).
+public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
+    let k = a.lastDim, rows = a.rows, n = b.shape[1]
+    let out = Tensor.result(shape: Array(a.shape.dropLast()) + [n], of: a, b)
+    Gemm.multiply(a.data, b.data, into: out.data, m: rows, n: n, k: k)
+    out.onBackward { [a, b, out] in
+        let g = out.grad!
+        if a.requiresGrad {
+            a.accumulateGradient { ga, accumulate in
+                Gemm.multiply(g, b.data, transposeB: true, into: ga, m: rows, n: k, k: n, accumulate: accumulate)
+            }
+        }
+        if b.requiresGrad {
+            b.accumulateGradient { gb, accumulate in
+                Gemm.multiply(a.data, transposeA: true, g, into: gb, m: k, n: n, k: rows, accumulate: accumulate)
+            }
+        }
+    }
+    return out
+}

@@ -1,0 +1,106 @@
+/// Typed, validated access to a JSON config object; errors name the owner and the key, as Keras does.
+public struct ConfigReader {
+    /// Prefix of error messages, e.g. "Dense".
+    public let owner: String
+    public let values: [String: JSON]
+
+    public init(owner: String, _ json: JSON?) throws {
+        self.owner = owner
+        switch json {
+        case .none, .some(.null): values = [:]
+        case .some(.object(let members)): values = members
+        default: throw SwiftNetError.type("[\(owner)] Expected a config object. Received: \(json!.serialized)")
+        }
+    }
+
+    func fail(_ message: String) -> SwiftNetError { .value("[\(owner)] \(message)") }
+    func typeFail(_ message: String) -> SwiftNetError { .type("[\(owner)] \(message)") }
+
+    public func has(_ key: String) -> Bool {
+        if let v = values[key], v != .null { return true }
+        return false
+    }
+
+    public func double(_ key: String, default fallback: Double? = nil) throws -> Double {
+        switch values[key] {
+        case .some(.number(let d)):
+            guard d.isFinite else { throw fail("Expected a finite number. Received: \(key)=\(d)") }
+            return d
+        case .some(.bool(let b)): return b ? 1 : 0
+        case .none, .some(.null):
+            if let fallback { return fallback }
+            throw fail("Missing required argument `\(key)`.")
+        case .some(let other): throw typeFail("Expected a number. Received: \(key)=\(other.serialized)")
+        }
+    }
+
+    public func float(_ key: String, default fallback: Float? = nil) throws -> Float {
+        Float(try double(key, default: fallback.map(Double.init)))
+    }
+
+    public func int(_ key: String, default fallback: Int? = nil) throws -> Int {
+        let d = try double(key, default: fallback.map(Double.init))
+        guard d == d.rounded(), abs(d) < 1e15 else { throw typeFail("Expected an integer. Received: \(key)=\(d)") }
+        return Int(d)
+    }
+
+    public func positiveInt(_ key: String, default fallback: Int? = nil) throws -> Int {
+        let v = try int(key, default: fallback)
+        guard v > 0 else { throw fail("Expected a positive integer. Received: \(key)=\(v)") }
+        return v
+    }
+
+    public func bool(_ key: String, default fallback: Bool) throws -> Bool {
+        switch values[key] {
+        case .some(.bool(let b)): return b
+        case .some(.number(let d)) where d == 0 || d == 1: return d == 1
+        case .none, .some(.null): return fallback
+        case .some(let other): throw typeFail("Expected a boolean. Received: \(key)=\(other.serialized)")
+        }
+    }
+
+    public func string(_ key: String, default fallback: String? = nil) throws -> String {
+        switch values[key] {
+        case .some(.string(let s)): return s
+        case .none, .some(.null):
+            if let fallback { return fallback }
+            throw fail("Missing required argument `\(key)`.")
+        case .some(let other): throw typeFail("Expected a string. Received: \(key)=\(other.serialized)")
+        }
+    }
+
+    public func optionalString(_ key: String) throws -> String? {
+        has(key) ? try string(key) : nil
+    }
+
+    /// A list of integers; a single integer is repeated `count` times (Keras's `kernel_size=3`).
+    public func intList(_ key: String, count: Int? = nil, default fallback: [Int]? = nil) throws -> [Int] {
+        let list: [Int]
+        switch values[key] {
+        case .some(.number):
+            let v = try int(key)
+            list = Array(repeating: v, count: count ?? 1)
+        case .some(.array(let items)):
+            list = try items.map { item -> Int in
+                guard case .number(let d) = item, d == d.rounded(), abs(d) < 1e15 else {
+                    throw typeFail("Expected a list of integers. Received: \(key)=\(values[key]!.serialized)")
+                }
+                return Int(d)
+            }
+        case .none, .some(.null):
+            if let fallback { return fallback }
+            throw fail("Missing required argument `\(key)`.")
+        case .some(let other):
+            throw typeFail("Expected a list of integers. Received: \(key)=\(other.serialized)")
+        }
+        if let count, list.count != count {
+            throw fail("Expected `\(key)` to have \(count) values. Received: \(key)=\(values[key]!.serialized)")
+        }
+        return list
+    }
+
+    public func json(_ key: String) -> JSON? {
+        guard let v = values[key], v != .null else { return nil }
+        return v
+    }
+}

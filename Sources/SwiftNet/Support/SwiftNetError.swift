@@ -1,0 +1,33 @@
+/// An error reported to the caller; the C ABI maps `kind` to a status and Python to an exception class.
+public struct SwiftNetError: Error, CustomStringConvertible {
+    public enum Kind: Int32 {
+        /// A value has the right type but a wrong value or shape (Python `ValueError`).
+        case invalidValue = 1
+        /// An argument has the wrong type (Python `TypeError`).
+        case invalidType = 2
+        /// A call made in the wrong order, e.g. `fit` before `compile` (Python `RuntimeError`).
+        case invalidState = 3
+        /// A failure inside the engine that no input should cause.
+        case internalError = 4
+    }
+
+    public let kind: Kind
+    public let message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public static func value(_ message: String) -> SwiftNetError { SwiftNetError(.invalidValue, message) }
+    public static func type(_ message: String) -> SwiftNetError { SwiftNetError(.invalidType, message) }
+    public static func state(_ message: String) -> SwiftNetError { SwiftNetError(.invalidState, message) }
+
+    public var description: String { message }
+}
+
+/// Formats a per-sample shape the way Keras prints shapes, with `None` for the batch.
+func describeShape(_ shape: [Int], batch: Bool = true) -> String {
+    let dims = (batch ? ["None"] : []) + shape.map(String.init)
+    return dims.count == 1 ? "(\(dims[0]),)" : "(" + dims.joined(separator: ", ") + ")"
+}

@@ -1,0 +1,122 @@
+/// A dense Float32 array in row-major order, optionally tracked for reverse-mode differentiation.
+///
+/// Tensors made during a step live in their tape's arena; weights own a heap buffer and keep a
+/// persistent gradient buffer.
+public final class Tensor {
+    public let shape: [Int]
+    public let count: Int
+    public let data: UnsafeMutablePointer<Float>
+    /// Keeps heap memory alive; nil for arena memory.
+    private let storage: FloatBuffer?
+    /// The tape that recorded this tensor's operation, if any.
+    let tape: Tape?
+    /// Whether gradients flow into this tensor.
+    public let requiresGrad: Bool
+
+    /// Gradient buffer, valid once `hasGradient` is true (or always for weights).
+    var grad: UnsafeMutablePointer<Float>?
+    private var gradStorage: FloatBuffer?
+    /// True once some operation has written this step's gradient.
+    var hasGradient = false
+    /// When this tensor is an activation's output, its input: losses use it to work on logits.
+    var activationSource: (input: Tensor, activation: Activation)?
+
+    /// A heap tensor with its own memory (zero-filled).
+    public init(zeros shape: [Int]) {
+        self.shape = shape
+        count = shape.reduce(1, *)
+        let buffer = FloatBuffer(capacity: count)
+        storage = buffer
+        data = buffer.pointer
+        tape = nil
+        requiresGrad = false
+    }
+
+    /// A heap tensor holding `values`.
+    public convenience init(shape: [Int], values: [Float]) {
+        self.init(zeros: shape)
+        precondition(values.count == count, "internal: value count does not match the shape")
+        values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
+    }
+
+    /// A trainable weight: heap memory and a persistent gradient buffer.
+    public init(variable shape: [Int]) {
+        self.shape = shape
+        count = shape.reduce(1, *)
+        let buffer = FloatBuffer(capacity: count)
+        storage = buffer
+        data = buffer.pointer
+        tape = nil
+        requiresGrad = true
+        let g = FloatBuffer(capacity: count)
+        gradStorage = g
+        grad = g.pointer
+    }
+
+    /// A tensor in `tape`'s arena, or on the heap without one.
+    init(shape: [Int], tape: Tape?, requiresGrad: Bool) {
+        self.shape = shape
+        count = shape.reduce(1, *)
+        if let tape {
+            storage = nil
+            data = tape.arena.allocate(count)
+        } else {
+            let buffer = FloatBuffer(capacity: count, zeroed: false)
+            storage = buffer
+            data = buffer.pointer
+        }
+        self.tape = tape
+        self.requiresGrad = requiresGrad
+    }
+
+    /// A view of `base`'s memory with another shape of the same element count.
+    init(viewing base: Tensor, shape: [Int], requiresGrad: Bool) {
+        self.shape = shape
+        count = base.count
+        storage = base.storage
+        data = base.data
+        tape = base.tape
+        self.requiresGrad = requiresGrad
+    }
+
+    public var values: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }
+
+    public var gradientValues: [Float]? {
+        guard hasGradient, let grad else { return nil }
+        return Array(UnsafeBufferPointer(start: grad, count: count))
+    }
+
+    /// Number of rows when the last axis is the feature axis.
+    var rows: Int { shape.isEmpty ? 1 : count / max(shape[shape.count - 1], 1) }
+    var lastDim: Int { shape.last ?? 1 }
+
+    /// Adds into (or, for the first contribution this step, writes) the gradient buffer.
+    /// `body` gets the buffer and whether it must accumulate.
+    func accumulateGradient(_ body: (UnsafeMutablePointer<Float>, _ accumulate: Bool) -> Void) {
+        if grad == nil {
+            if let tape {
+                grad = tape.arena.allocate(count)
+            } else {
+                let buffer = FloatBuffer(capacity: count, zeroed: false)
+                gradStorage = buffer
+                grad = buffer.pointer
+            }
+        }
+        body(grad!, hasGradient)
+        hasGradient = true
+    }
+
+    /// Forgets this step's gradient (weights keep their buffer).
+    func clearGradient() {
+        hasGradient = false
+        if gradStorage == nil { grad = nil }
+    }
+
+    /// Zero-fills a weight gradient that no operation wrote this step.
+    func zeroGradientIfUnset() {
+        if !hasGradient, let grad {
+            grad.update(repeating: 0, count: count)
+            hasGradient = true
+        }
+    }
+}

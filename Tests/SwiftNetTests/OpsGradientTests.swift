@@ -1,0 +1,92 @@
+import XCTest
+@testable import SwiftNet
+
+/// Every op's gradient against finite differences.
+final class OpsGradientTests: XCTestCase {
+    let checker = GradientChecker()
+
+    func testMatmul() throws {
+        let w = Tensor(variable: [4, 3])
+        GradientChecker.values(12, seed: 3).enumerated().forEach { w.data[$0] = $1 }
+        try checker.check(inputs: [([5, 4], GradientChecker.values(20, seed: 1))], parameters: [w]) { x in
+            matmul(x[0], w)
+        }
+    }
+
+    func testMatmulOnRankThreeInput() throws {
+        let w = Tensor(variable: [4, 2])
+        GradientChecker.values(8, seed: 5).enumerated().forEach { w.data[$0] = $1 }
+        try checker.check(inputs: [([2, 3, 4], GradientChecker.values(24, seed: 2))], parameters: [w]) { x in
+            matmul(x[0], w)
+        }
+    }
+
+    func testBiasActivationForEveryActivation() throws {
+        for activation in Activation.allCases {
+            let bias = Tensor(variable: [5])
+            GradientChecker.values(5, seed: 11).enumerated().forEach { bias.data[$0] = $1 * 0.3 }
+            try checker.check(inputs: [([3, 5], GradientChecker.values(15, seed: 4))], parameters: [bias]) { x in
+                biasActivation(x[0], bias: bias, activation)
+            }
+        }
+    }
+
+    func testActivationWithoutBias() throws {
+        for activation in Activation.allCases {
+            try checker.check(inputs: [([4, 6], GradientChecker.values(24, seed: 8))]) { x in
+                applyActivation(x[0], activation)
+            }
+        }
+    }
+
+    func testReshape() throws {
+        try checker.check(inputs: [([2, 6], GradientChecker.values(12, seed: 9))]) { x in
+            applyActivation(reshape(x[0], [2, 3, 2]), .tanh)
+        }
+    }
+
+    func testDropoutUsesTheSameMaskForwardAndBackward() throws {
+        // A fixed seed per evaluation keeps the mask constant across finite-difference probes.
+        try checker.check(inputs: [([4, 8], GradientChecker.values(32, seed: 10))]) { x in
+            var rng = RandomGenerator(seed: 42)
+            return dropout(x[0], rate: 0.4, generator: &rng)
+        }
+    }
+
+    func testLossesForEveryKindAndLogitsSetting() throws {
+        let rows = 4, cols = 3
+        for kind in Loss.Kind.allCases {
+            for fromLogits in [false, true] {
+                let loss = Loss(kind, fromLogits: fromLogits)
+                var rng = RandomGenerator(seed: 21)
+                let target: [Float]
+                switch kind {
+                case .sparseCategoricalCrossentropy: target = (0..<rows).map { _ in Float(rng.integer(below: cols)) }
+                case .categoricalCrossentropy: target = (0..<rows * cols).map { $0 % cols == ($0 / cols) % cols ? 1 : 0 }
+                case .binaryCrossentropy: target = (0..<rows * cols).map { _ in rng.uniform() < 0.5 ? 0 : 1 }
+                default: target = (0..<rows * cols).map { _ in rng.uniform() }
+                }
+                // Probabilities come from a softmax/sigmoid of the inputs, which the fused path must see through.
+                let activation: Activation = kind == .binaryCrossentropy ? .sigmoid : (kind == .meanSquaredError || kind == .meanAbsoluteError ? .linear : .softmax)
+                try checker.check(inputs: [([rows, cols], GradientChecker.values(rows * cols, seed: 13))]) { x in
+                    let prediction = fromLogits ? x[0] : applyActivation(x[0], activation)
+                    return target.withUnsafeBufferPointer { loss(prediction, target: $0.baseAddress!) }
+                }
+            }
+        }
+    }
+
+    func testCrossEntropyOfProbabilitiesWithoutLogitsSource() throws {
+        // Probabilities from a sigmoid are not a softmax: the probability path (with its clip) runs.
+        let target: [Float] = [0, 2, 1]
+        let loss = Loss(.sparseCategoricalCrossentropy)
+        try checker.check(inputs: [([3, 4], GradientChecker.values(12, seed: 17))]) { x in
+            target.withUnsafeBufferPointer { loss(applyActivation(x[0], .sigmoid), target: $0.baseAddress!) }
+        }
+        let oneHot: [Float] = [0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0.5, 0.5]
+        let categorical = Loss(.categoricalCrossentropy)
+        try checker.check(inputs: [([3, 4], GradientChecker.values(12, seed: 18))]) { x in
+            oneHot.withUnsafeBufferPointer { categorical(applyActivation(x[0], .sigmoid), target: $0.baseAddress!) }
+        }
+    }
+}
