@@ -202,3 +202,8 @@ enum Reduce {
         return nil
     }
 }
+
+/// Index of the first NaN or ±inf among `count` floats, if any.
+public func firstNonFinite(_ values: UnsafePointer<Float>, _ count: Int) -> Int? {
+    Reduce.firstNonFinite(values, count)
+}

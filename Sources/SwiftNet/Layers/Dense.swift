@@ -31,8 +31,8 @@ public final class Dense: Layer {
 
     override public func createWeights(for inputShapes: [[Int]]) throws {
         let inputDim = inputShapes[0].last!
-        kernel = addWeight(name: "kernel", shape: [inputDim, units], initializer: kernelInitializer)
-        if useBias { bias = addWeight(name: "bias", shape: [units], initializer: biasInitializer) }
+        kernel = try addWeight(name: "kernel", shape: [inputDim, units], initializer: kernelInitializer)
+        if useBias { bias = try addWeight(name: "bias", shape: [units], initializer: biasInitializer) }
     }
 
     override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {

@@ -49,6 +49,7 @@ open class Layer {
     /// their own from `seed`.
     public final func build(inputShapes: [[Int]], seed: UInt64) throws -> [Int] {
         let shape = try outputShape(for: inputShapes)
+        _ = try checkedCount(shape, what: className)
         if !isBuilt {
             weightSeed = seed
             try createWeights(for: inputShapes)
@@ -60,7 +61,8 @@ open class Layer {
     private var weightSeed: UInt64 = 0
 
     /// Adds a weight filled by `initializer`, as Keras's `add_weight`.
-    public func addWeight(name: String, shape: [Int], initializer: Initializer, trainable: Bool = true) -> Tensor {
+    public func addWeight(name: String, shape: [Int], initializer: Initializer, trainable: Bool = true) throws -> Tensor {
+        _ = try checkedCount(shape, what: className)
         let tensor = trainable ? Tensor(variable: shape) : Tensor(zeros: shape)
         let fallback = weightSeed &+ UInt64(weights.count) &* 0x9E37_79B9_7F4A_7C15
         initializer.fill(tensor, fallbackSeed: fallback)

@@ -19,6 +19,7 @@ public final class Model {
     public private(set) var loss: Loss?
     public private(set) var optimizer: Optimizer?
     public private(set) var metrics: [Metric] = []
+    private var compileSettings: JSON?
     /// Scratch memory and gradient records of the current step.
     let tape = Tape()
 
@@ -54,7 +55,10 @@ public final class Model {
                 throw SwiftNetError.value("[\(className)] Layer '\(layerName)' expects \(layer.inputCount) input(s). Received: \(inbound.count).")
             }
             let layerSeed = seed &+ UInt64(index) &* 0x2545_F491_4F6C_DD1D
-            let shape = try layer.build(inputShapes: inbound.map { nodes[$0].outputShape }, seed: layerSeed)
+            let inputShapes = inbound.map { nodes[$0].outputShape }
+            let shape = try layer.outputShape(for: inputShapes)
+            _ = try checkedCount(shape, what: className)
+            _ = try layer.build(inputShapes: inputShapes, seed: layerSeed)
             nodes.append(Node(layer: layer, inbound: inbound, outputShape: shape))
         }
         self.nodes = nodes
@@ -96,6 +100,13 @@ public final class Model {
         loss = newLoss
         optimizer = newOptimizer
         metrics = newMetrics
+        compileSettings = settings
+    }
+
+    /// Replaces the optimizer by a fresh one with the compiled settings (moments and iterations at 0).
+    public func resetOptimizer() throws {
+        guard let compileSettings else { throw SwiftNetError.state("You must call `compile()` before resetting the optimizer.") }
+        try compile(compileSettings)
     }
 
     /// Runs the layers on a batch `x` (shape [batch] + inputShape) on the model's tape.

@@ -31,3 +31,19 @@ func describeShape(_ shape: [Int], batch: Bool = true) -> String {
     let dims = (batch ? ["None"] : []) + shape.map(String.init)
     return dims.count == 1 ? "(\(dims[0]),)" : "(" + dims.joined(separator: ", ") + ")"
 }
+
+/// The largest number of floats one tensor may hold (16 GiB): larger requests are errors, not traps.
+public let maxTensorElements = 1 << 32
+
+/// The element count of `shape`, or an error if it overflows or exceeds `maxTensorElements`.
+public func checkedCount(_ shape: [Int], what: String) throws -> Int {
+    var total = 1
+    for d in shape {
+        let (product, overflow) = total.multipliedReportingOverflow(by: max(d, 0))
+        guard !overflow, product <= maxTensorElements else {
+            throw SwiftNetError.value("[\(what)] Shape \(shape) holds more than \(maxTensorElements) values.")
+        }
+        total = product
+    }
+    return total
+}

@@ -151,6 +151,9 @@ public final class Session {
         rowsSeen += rows
     }
 
+    /// The names of `logs`, known before any step: `loss`, then each metric (none for predict).
+    public var logNames: [String] { mode == .predict ? [] : ["loss"] + metrics.map(\.name) }
+
     /// Running averages over the samples seen this pass: `loss` first, then each metric.
     public var logs: [(name: String, value: Double)] {
         guard mode != .predict, samplesSeen > 0 else { return [] }
