@@ -1,18 +1,27 @@
 import SwiftNet
 
+/// Builds the engine layer described by `layerJSON` (validating its config).
+private func makeLayer(_ layerJSON: UnsafePointer<CChar>?) throws -> Layer {
+    let spec = try JSON.parse(String(cString: try required(layerJSON, "layer_json")))
+    let entry = try ConfigReader(owner: "Layer", spec)
+    return try LayerRegistry.make(className: try entry.string("class_name"), name: try entry.string("name", default: "layer"),
+                                  config: entry.json("config"))
+}
+
+@_cdecl("sn_layer_validate")
+public func sn_layer_validate(_ layerJSON: UnsafePointer<CChar>?) -> Int32 {
+    guarded { _ = try makeLayer(layerJSON) }
+}
+
 @_cdecl("sn_layer_output_shape")
 public func sn_layer_output_shape(_ layerJSON: UnsafePointer<CChar>?, _ inputShape: UnsafePointer<Int64>?,
                                   _ inputRank: Int32, _ outputShape: UnsafeMutablePointer<Int64>?,
                                   _ capacity: Int32, _ outputRank: UnsafeMutablePointer<Int32>?) -> Int32 {
     guarded {
-        let spec = try JSON.parse(String(cString: try required(layerJSON, "layer_json")))
-        let entry = try ConfigReader(owner: "Layer", spec)
-        let className = try entry.string("class_name")
-        let layer = try LayerRegistry.make(className: className, name: try entry.string("name", default: "layer"),
-                                           config: entry.json("config"))
+        let layer = try makeLayer(layerJSON)
         let input = inputRank == 0 ? [] : try readShape(inputShape, rank: inputRank, name: "input_shape")
         let shape = try layer.outputShape(for: layer.inputCount == 0 ? [] : [input])
-        _ = try checkedCount(shape, what: className)
+        _ = try checkedCount(shape, what: layer.className)
         try required(outputRank, "output_rank").pointee = Int32(shape.count)
         guard shape.count <= Int(capacity) else { throw SwiftNetError.value("Output shape needs \(shape.count) dimensions; capacity is \(capacity).") }
         let out = try required(outputShape, "output_shape")
@@ -54,7 +63,7 @@ func describe(_ model: Model) -> JSON {
             "output_shape": shape(node.outputShape),
             "inbound": .array(node.inbound.map { .number(Double($0)) }),
             "weights": .array(node.layer.weights.map { w in
-                .object(["name": .string(w.name), "shape": shape(w.tensor.shape), "trainable": .bool(w.trainable)])
+                .object(["name": .string(w.name), "shape": shape(w.tensor.shape), "trainable": .bool(w.trainable && node.layer.trainable)])
             }),
         ])
     }

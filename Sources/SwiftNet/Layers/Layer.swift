@@ -20,6 +20,8 @@ open class Layer {
     public let name: String
     public private(set) var weights: [Weight] = []
     public private(set) var isBuilt = false
+    /// When false, the layer's weights are frozen (Keras's `layer.trainable = False`).
+    public var trainable = true
 
     /// The Keras class name, used in messages and summaries.
     open class var className: String { "Layer" }

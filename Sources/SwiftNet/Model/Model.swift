@@ -26,7 +26,9 @@ public final class Model {
     public var inputShape: [Int] { nodes[inputNode].outputShape }
     public var outputShape: [Int] { nodes[outputNode].outputShape }
     public var layers: [Layer] { nodes.map(\.layer) }
-    public var trainableWeights: [Tensor] { nodes.flatMap { $0.layer.weights.filter(\.trainable).map(\.tensor) } }
+    public var trainableWeights: [Tensor] {
+        nodes.filter(\.layer.trainable).flatMap { $0.layer.weights.filter(\.trainable).map(\.tensor) }
+    }
 
     /// Builds every layer and its weights.
     /// - Throws: `SwiftNetError` for malformed specs, unknown layers, invalid configs or shapes.
@@ -51,10 +53,13 @@ public final class Model {
                 throw SwiftNetError.value("[Model] Layer '\(layerName)' takes inputs from unknown or later layers: \(inbound).")
             }
             let layer = try LayerRegistry.make(className: className, name: layerName, config: entry.json("config"))
+            layer.trainable = try entry.bool("trainable", default: true)
             guard inbound.count == layer.inputCount else {
                 throw SwiftNetError.value("[\(className)] Layer '\(layerName)' expects \(layer.inputCount) input(s). Received: \(inbound.count).")
             }
-            let layerSeed = seed &+ UInt64(index) &* 0x2545_F491_4F6C_DD1D
+            // A layer's own "seed" (set by the Python package) wins over the model's.
+            let layerSeed = entry.has("seed") ? UInt64(truncatingIfNeeded: try entry.int("seed"))
+                : seed &+ UInt64(index) &* 0x2545_F491_4F6C_DD1D
             let inputShapes = inbound.map { nodes[$0].outputShape }
             let shape = try layer.outputShape(for: inputShapes)
             _ = try checkedCount(shape, what: className)

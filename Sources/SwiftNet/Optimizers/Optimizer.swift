@@ -42,9 +42,10 @@ open class Optimizer {
     /// Initial value of the state buffers.
     open var initialSlotValue: Float { 0 }
 
-    /// Number of state values (for `summary()`): slots plus the iteration counter.
+    /// Number of state values (for `summary()`): slots plus the iteration counter and the
+    /// learning rate, which Keras counts as optimizer variables too.
     public func stateCount(for weights: [Tensor]) -> Int {
-        weights.reduce(0) { $0 + $1.count * slotsPerWeight } + 1
+        weights.reduce(0) { $0 + $1.count * slotsPerWeight } + 2
     }
 
     /// Applies one update to `weights` from their gradients (weights with no gradient get zeros).

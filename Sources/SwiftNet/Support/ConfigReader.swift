@@ -40,7 +40,7 @@ public struct ConfigReader {
 
     public func int(_ key: String, default fallback: Int? = nil) throws -> Int {
         let d = try double(key, default: fallback.map(Double.init))
-        guard d == d.rounded(), abs(d) < 1e15 else { throw typeFail("Expected an integer. Received: \(key)=\(d)") }
+        guard d == d.rounded(), abs(d) <= 9_007_199_254_740_992 else { throw typeFail("Expected an integer. Received: \(key)=\(d)") }
         return Int(d)
     }
 
@@ -82,7 +82,7 @@ public struct ConfigReader {
             list = Array(repeating: v, count: count ?? 1)
         case .some(.array(let items)):
             list = try items.map { item -> Int in
-                guard case .number(let d) = item, d == d.rounded(), abs(d) < 1e15 else {
+                guard case .number(let d) = item, d == d.rounded(), abs(d) <= 9_007_199_254_740_992 else {
                     throw typeFail("Expected a list of integers. Received: \(key)=\(values[key]!.serialized)")
                 }
                 return Int(d)

@@ -64,6 +64,10 @@ const char *sn_version(void);
  * on this thread. */
 const char *sn_last_error(void);
 
+/* Validates one layer's config (class name and settings) without any input shape:
+ * layer_json: {"class_name": "Dense", "name": "dense", "config": {"units": 10, ...}}. */
+int32_t sn_layer_validate(const char *layer_json);
+
 /* Validates one layer and computes its per-sample output shape for a per-sample input shape.
  * layer_json: {"class_name": "Dense", "name": "dense", "config": {"units": 10, ...}}.
  * output_shape has room for `capacity` dimensions; *output_rank receives the rank. */

@@ -1,0 +1,215 @@
+"""The one module that talks to libswiftnet: loads it, declares the C signatures of
+`swiftnet.h`, and turns every failed status into a Python exception."""
+
+import ctypes
+import json
+import os
+import pathlib
+
+import numpy as np
+
+OK = 0
+ERROR_VALUE = 1
+ERROR_TYPE = 2
+ERROR_STATE = 3
+ERROR_INTERNAL = 4
+
+MODE_TRAIN = 0
+MODE_EVALUATE = 1
+MODE_PREDICT = 2
+
+_c_float_p = ctypes.POINTER(ctypes.c_float)
+_c_int64_p = ctypes.POINTER(ctypes.c_int64)
+_c_int32_p = ctypes.POINTER(ctypes.c_int32)
+_c_double_p = ctypes.POINTER(ctypes.c_double)
+_handle = ctypes.c_void_p
+
+# name: (restype, argtypes), mirroring swiftnet.h (a test checks the two agree).
+SIGNATURES = {
+    "sn_version": (ctypes.c_char_p, []),
+    "sn_last_error": (ctypes.c_char_p, []),
+    "sn_layer_validate": (ctypes.c_int32, [ctypes.c_char_p]),
+    "sn_layer_output_shape": (ctypes.c_int32, [ctypes.c_char_p, _c_int64_p, ctypes.c_int32, _c_int64_p,
+                                               ctypes.c_int32, _c_int32_p]),
+    "sn_model_create": (ctypes.c_int32, [ctypes.c_char_p, ctypes.POINTER(_handle)]),
+    "sn_model_free": (None, [_handle]),
+    "sn_model_describe": (ctypes.c_int32, [_handle, ctypes.c_char_p, ctypes.c_int64, _c_int64_p]),
+    "sn_model_get_weight": (ctypes.c_int32, [_handle, ctypes.c_int32, ctypes.c_int32, _c_float_p, ctypes.c_int64]),
+    "sn_model_set_weight": (ctypes.c_int32, [_handle, ctypes.c_int32, ctypes.c_int32, _c_float_p, ctypes.c_int64]),
+    "sn_model_compile": (ctypes.c_int32, [_handle, ctypes.c_char_p]),
+    "sn_model_get_learning_rate": (ctypes.c_int32, [_handle, _c_double_p]),
+    "sn_model_set_learning_rate": (ctypes.c_int32, [_handle, ctypes.c_double]),
+    "sn_model_reset_optimizer": (ctypes.c_int32, [_handle]),
+    "sn_session_create": (ctypes.c_int32, [_handle, ctypes.c_int32,
+                                           _c_float_p, _c_int64_p, ctypes.c_int32,
+                                           _c_float_p, _c_int64_p, ctypes.c_int32,
+                                           _c_float_p, ctypes.c_int64,
+                                           ctypes.c_int64, ctypes.c_int32, ctypes.c_uint64,
+                                           ctypes.POINTER(_handle)]),
+    "sn_session_free": (None, [_handle]),
+    "sn_session_begin_epoch": (ctypes.c_int32, [_handle, ctypes.c_int64]),
+    "sn_session_run": (ctypes.c_int32, [_handle, ctypes.c_int64, ctypes.c_double, _c_int32_p]),
+    "sn_session_progress": (ctypes.c_int32, [_handle, _c_int64_p, _c_int64_p]),
+    "sn_session_log_names": (ctypes.c_int32, [_handle, ctypes.c_char_p, ctypes.c_int64, _c_int64_p]),
+    "sn_session_log_values": (ctypes.c_int32, [_handle, _c_double_p, ctypes.c_int32, _c_int32_p]),
+}
+
+
+def library_path():
+    """Where libswiftnet is: $SWIFTNET_LIBRARY, else the copy installed inside the package."""
+    override = os.environ.get("SWIFTNET_LIBRARY")
+    if override:
+        return pathlib.Path(override)
+    return pathlib.Path(__file__).resolve().parent / "lib" / "libswiftnet.so"
+
+
+def _load():
+    path = library_path()
+    if not path.exists():
+        raise ImportError(
+            f"swiftnet's native library was not found at {path}. Install the package with "
+            "`pip install .` from the source tree (it builds the Swift library), or set "
+            "SWIFTNET_LIBRARY to a built libswiftnet.so.")
+    # CDLL (not PyDLL): ctypes releases the GIL for the duration of every call.
+    lib = ctypes.CDLL(str(path))
+    for name, (restype, argtypes) in SIGNATURES.items():
+        fn = getattr(lib, name)
+        fn.restype = restype
+        fn.argtypes = argtypes
+    return lib
+
+
+lib = _load()
+
+class StateError(ValueError, RuntimeError):
+    """A call made in the wrong order, e.g. `fit` before `compile` (Keras raises ValueError here)."""
+
+
+_EXCEPTIONS = {ERROR_VALUE: ValueError, ERROR_TYPE: TypeError, ERROR_STATE: StateError}
+
+
+def check(status):
+    """Raises the exception matching a failed status, with the library's message."""
+    if status != OK:
+        message = lib.sn_last_error().decode("utf-8", "replace")
+        raise _EXCEPTIONS.get(status, RuntimeError)(message)
+
+
+def version():
+    return lib.sn_version().decode()
+
+
+def float_pointer(array):
+    """A float* into a float32 C-contiguous array (None for None): no copy."""
+    if array is None:
+        return None
+    return array.ctypes.data_as(_c_float_p)
+
+
+def shape_array(shape):
+    return (ctypes.c_int64 * max(len(shape), 1))(*shape)
+
+
+def read_text(fn, *args):
+    """Calls a `(…, char *buffer, int64_t capacity, int64_t *length)` function and decodes the text."""
+    length = ctypes.c_int64(0)
+    check(fn(*args, None, 0, ctypes.byref(length)))
+    buffer = ctypes.create_string_buffer(length.value + 1)
+    check(fn(*args, buffer, length.value + 1, ctypes.byref(length)))
+    return buffer.value.decode("utf-8")
+
+
+def validate_layer(layer_spec):
+    """Checks a layer's config natively, raising the engine's error."""
+    check(lib.sn_layer_validate(json.dumps(layer_spec).encode()))
+
+
+def layer_output_shape(layer_spec, input_shape):
+    """Validates a layer config natively and returns its per-sample output shape."""
+    out = (ctypes.c_int64 * 16)()
+    rank = ctypes.c_int32(0)
+    check(lib.sn_layer_output_shape(json.dumps(layer_spec).encode(), shape_array(input_shape), len(input_shape),
+                                    out, 16, ctypes.byref(rank)))
+    return tuple(int(out[i]) for i in range(rank.value))
+
+
+class NativeModel:
+    """Owns an `sn_model*`; every method is one C call."""
+
+    def __init__(self, spec):
+        handle = _handle()
+        check(lib.sn_model_create(json.dumps(spec).encode(), ctypes.byref(handle)))
+        self.handle = handle
+
+    def __del__(self):
+        handle, self.handle = getattr(self, "handle", None), None
+        if handle and lib is not None:
+            lib.sn_model_free(handle)
+
+    def describe(self):
+        return json.loads(read_text(lib.sn_model_describe, self.handle))
+
+    def get_weight(self, layer_index, weight_index, shape):
+        out = np.empty(shape, dtype=np.float32)
+        check(lib.sn_model_get_weight(self.handle, layer_index, weight_index, float_pointer(out), out.size))
+        return out
+
+    def set_weight(self, layer_index, weight_index, values):
+        check(lib.sn_model_set_weight(self.handle, layer_index, weight_index, float_pointer(values), values.size))
+
+    def compile(self, settings):
+        check(lib.sn_model_compile(self.handle, json.dumps(settings).encode()))
+
+    def get_learning_rate(self):
+        value = ctypes.c_double(0)
+        check(lib.sn_model_get_learning_rate(self.handle, ctypes.byref(value)))
+        return value.value
+
+    def set_learning_rate(self, value):
+        check(lib.sn_model_set_learning_rate(self.handle, float(value)))
+
+    def reset_optimizer(self):
+        check(lib.sn_model_reset_optimizer(self.handle))
+
+
+class NativeSession:
+    """Owns an `sn_session*` and keeps the arrays it reads alive as long as it lives."""
+
+    def __init__(self, model, mode, x, y=None, output=None, batch_size=32, shuffle=False, seed=0):
+        handle = _handle()
+        self._arrays = (x, y, output)
+        check(lib.sn_session_create(
+            model.handle, mode,
+            float_pointer(x), shape_array(x.shape), x.ndim,
+            float_pointer(y), shape_array(y.shape) if y is not None else None, y.ndim if y is not None else 0,
+            float_pointer(output), output.size if output is not None else 0,
+            int(batch_size), 1 if shuffle else 0, int(seed) & 0xFFFFFFFFFFFFFFFF, ctypes.byref(handle)))
+        self.handle = handle
+        self.model = model
+        self.names = json.loads(read_text(lib.sn_session_log_names, self.handle))
+
+    def close(self):
+        handle, self.handle = getattr(self, "handle", None), None
+        if handle and lib is not None:
+            lib.sn_session_free(handle)
+
+    __del__ = close
+
+    def begin_epoch(self, epoch):
+        check(lib.sn_session_begin_epoch(self.handle, int(epoch)))
+
+    def run(self, max_steps=1 << 62, max_seconds=0.0):
+        finished = ctypes.c_int32(0)
+        check(lib.sn_session_run(self.handle, max_steps, max_seconds, ctypes.byref(finished)))
+        return bool(finished.value)
+
+    def progress(self):
+        done, total = ctypes.c_int64(0), ctypes.c_int64(0)
+        check(lib.sn_session_progress(self.handle, ctypes.byref(done), ctypes.byref(total)))
+        return done.value, total.value
+
+    def logs(self):
+        values = (ctypes.c_double * max(len(self.names), 1))()
+        count = ctypes.c_int32(0)
+        check(lib.sn_session_log_values(self.handle, values, len(self.names), ctypes.byref(count)))
+        return {name: float(values[i]) for i, name in enumerate(self.names[:count.value])}
