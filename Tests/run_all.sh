@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs everything a fresh Debian machine needs and runs every test: the Swift engine's tests,
+# then the Python suite (API, numerics, bad input, real data, the C client, the notebooks).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! dpkg -s libopenblas-dev >/dev/null 2>&1; then
+    apt-get update -qq
+    apt-get install -y -qq libopenblas-dev
+fi
+python3 -m pip install -q --disable-pip-version-check ".[test]"
+
+echo "== swift test"
+swift test 2>&1 | tail -n 5
+echo "== pytest"
+# Run from the tests' folder so that `import swiftnet` is the installed package, not the sources.
+cd Tests/python
+python3 -m pytest -q "$@"
