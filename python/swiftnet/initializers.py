@@ -22,15 +22,21 @@ class Initializer:
 
 
 def _seeded(name, **defaults):
-    def __init__(self, seed=None, **kwargs):
-        config = dict(defaults)
-        unknown = set(kwargs) - set(defaults)
+    """An initializer class taking Keras's arguments, positionally too: the defaults' keys, then `seed`."""
+    order = list(defaults) + ["seed"]
+
+    def __init__(self, *args, **kwargs):
+        if len(args) > len(order):
+            raise TypeError(f"{name} takes at most {len(order)} positional arguments ({', '.join(order)}).")
+        config = dict(defaults, seed=None)
+        for key, value in zip(order, args):
+            kwargs.setdefault(key, value)
+        unknown = set(kwargs) - set(config)
         if unknown:
             raise TypeError(f"Unrecognized keyword arguments passed to {name}: {sorted(unknown)}")
         config.update(kwargs)
-        config["seed"] = seed
         Initializer.__init__(self, **config)
-    return type(name, (Initializer,), {"__init__": __init__})
+    return type(name, (Initializer,), {"__init__": __init__, "__doc__": f"Keras's {name}({', '.join(order)})."})
 
 
 GlorotUniform = _seeded("GlorotUniform")

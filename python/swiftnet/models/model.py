@@ -37,7 +37,6 @@ class Model:
         self._compile_settings = None
         self._built_trainable = None
         self._built_layers = []
-        self._progbar = None
         self.optimizer = None
         self.loss = None
         self.stop_training = False
@@ -250,7 +249,7 @@ class Model:
             validation = _library.NativeSession(self._engine, _library.MODE_EVALUATE, x_val, y_val,
                                                 batch_size=self._batch_size(validation_batch_size, batch_size))
         history = History()
-        callback_list = [history] + list(callbacks or [])
+        callback_list = list(callbacks or []) + [history]  # History last, as in Keras
         for callback in callback_list:
             if not isinstance(callback, Callback):
                 raise TypeError(f"Expected swiftnet.callbacks.Callback instances. Received: {callback!r}")
@@ -266,51 +265,49 @@ class Model:
                     callback.on_epoch_begin(epoch)
                 if verbose:
                     print(f"Epoch {epoch + 1}/{epochs}")
-                logs = self._run_pass(train, epoch, verbose, callback_list, finalize=validation is None)
+                logs, progbar = self._run_pass(train, epoch, verbose, callback_list, finalize=validation is None)
                 if validation is not None and (epoch + 1) % validation_freq == 0:
                     validation.begin_epoch(0)
                     while not validation.run(max_seconds=CHUNK_SECONDS):
                         pass
                     logs.update({f"val_{k}": v for k, v in sorted(validation.logs().items())})
-                    self._progbar.update(train.progress()[1], logs, finalize=True)
+                    progbar.update(train.progress()[1], logs, finalize=True)
                 elif validation is not None:
-                    self._progbar.update(train.progress()[1], logs, finalize=True)
+                    progbar.update(train.progress()[1], logs, finalize=True)
                 for callback in callback_list:
                     callback.on_epoch_end(epoch, logs)
                 if self.stop_training:
                     break
             for callback in callback_list:
                 callback.on_train_end()
-        except KeyboardInterrupt:
-            if getattr(self, "_progbar", None) is not None:
-                self._progbar.interrupt()
-            raise
         finally:
             train.close()
             if validation is not None:
                 validation.close()
-            self._progbar = None
             self._description = self._engine.describe()
         return history
 
     def _run_pass(self, session, epoch, verbose, callbacks=(), finalize=True):
-        """Runs one pass of a session in chunks, updating the progress bar; returns its logs sorted
-        by name, as Keras reports them."""
+        """Runs one pass of a session in chunks, updating a progress bar; returns its logs sorted
+        by name, as Keras reports them, and the bar (to be finalised by the caller if not done)."""
         session.begin_epoch(epoch)
-        total = session.progress()[1]
-        self._progbar = Progbar(total, verbose=verbose)
+        progbar = Progbar(session.progress()[1], verbose=verbose)
         finished = False
-        while not finished:
-            finished = session.run(max_seconds=CHUNK_SECONDS)
-            done, _ = session.progress()
-            logs = dict(sorted(session.logs().items()))
-            if not finished or finalize:
-                self._progbar.update(done, logs, finalize=finished and finalize)
-            for callback in callbacks:
-                callback.on_train_batch_end(done - 1, logs)
-            if self.stop_training:
-                break
-        return dict(sorted(session.logs().items()))
+        try:
+            while not finished:
+                finished = session.run(max_seconds=CHUNK_SECONDS)
+                done, _ = session.progress()
+                logs = dict(sorted(session.logs().items()))
+                if not finished or finalize:
+                    progbar.update(done, logs, finalize=finished and finalize)
+                for callback in callbacks:
+                    callback.on_train_batch_end(done - 1, logs)
+                if self.stop_training:
+                    break
+        except KeyboardInterrupt:
+            progbar.interrupt()
+            raise
+        return dict(sorted(session.logs().items())), progbar
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
@@ -323,14 +320,10 @@ class Model:
         verbose = 1 if verbose == "auto" else int(verbose)
         session = _library.NativeSession(self._engine, _library.MODE_EVALUATE, x, y, batch_size=self._batch_size(batch_size))
         try:
-            logs = self._run_pass(session, 0, verbose)
+            logs, _ = self._run_pass(session, 0, verbose)
             ordered = session.logs()  # loss first, then metrics in compile order
-        except KeyboardInterrupt:
-            self._progbar.interrupt()
-            raise
         finally:
             session.close()
-            self._progbar = None
         if return_dict:
             return logs
         values = list(ordered.values())
@@ -348,12 +341,8 @@ class Model:
                                          batch_size=self._batch_size(batch_size))
         try:
             self._run_pass(session, 0, verbose)
-        except KeyboardInterrupt:
-            self._progbar.interrupt()
-            raise
         finally:
             session.close()
-            self._progbar = None
         return output
 
     def __call__(self, inputs, training=False):
