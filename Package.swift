@@ -6,7 +6,9 @@ import class Foundation.ProcessInfo
 // SIMD code gets AVX2/AVX-512 and FMA. Set SWIFTNET_TARGET_CPU (e.g. "x86-64-v3")
 // to build for another machine.
 let targetCPU = ProcessInfo.processInfo.environment["SWIFTNET_TARGET_CPU"] ?? "native"
-let cpuFlags: [SwiftSetting] = targetCPU.isEmpty ? [] : [.unsafeFlags(["-target-cpu", targetCPU])]
+// sqrt without errno handling, so that SIMD square roots compile to vector instructions.
+let mathFlags = ["-Xcc", "-fno-math-errno"]
+let cpuFlags: [SwiftSetting] = [.unsafeFlags((targetCPU.isEmpty ? [] : ["-target-cpu", targetCPU]) + mathFlags)]
 
 let package = Package(
     name: "swiftnet",

@@ -33,7 +33,8 @@ enum VectorMath {
         p = p * r + 5.0000001201e-1
         p = p * (r * r) + r + 1
         // Scale by 2^n through the exponent bits; n + 127 in [0, 255] after the clamp.
-        let exponent = (SIMD16<Int32>(n, rounding: .toNearestOrEven) &+ 127) &<< 23
+        // n + 127 is an integer in [1, 255]: adding 2^23 puts it in the low mantissa bits.
+        let exponent = (unsafeBitCast(n + (8_388_608 + 127), to: SIMD16<Int32>.self) &- 0x4B00_0000) &<< 23
         var result = p * unsafeBitCast(exponent, to: Vec.self)
         result.replace(with: 0, where: x .< -87.33654)
         result.replace(with: .infinity, where: x .> 88.72283)

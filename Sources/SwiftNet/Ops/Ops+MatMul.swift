@@ -3,7 +3,13 @@
 public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
     let k = a.lastDim, rows = a.rows, n = b.shape[1]
     let out = Tensor.result(shape: Array(a.shape.dropLast()) + [n], of: a, b)
-    Gemm.multiply(a.data, b.data, into: out.data, m: rows, n: n, k: k)
+    // Raw data (no gradient) is often mostly zeros, e.g. images: then only non-zeros are multiplied.
+    let useSparse = !a.requiresGrad && SparseGemm.isSparse(a.data, count: a.count)
+    if useSparse {
+        SparseGemm.multiply(a.data, b.data, into: out.data, m: rows, n: n, k: k)
+    } else {
+        Gemm.multiply(a.data, b.data, into: out.data, m: rows, n: n, k: k)
+    }
     out.onBackward { [a, b, out] in
         let g = out.grad!
         if a.requiresGrad {
@@ -13,7 +19,12 @@ public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
         }
         if b.requiresGrad {
             b.accumulateGradient { gb, accumulate in
-                Gemm.multiply(a.data, transposeA: true, g, into: gb, m: k, n: n, k: rows, accumulate: accumulate)
+                if useSparse {
+                    SparseGemm.multiplyTransposed(a.data, g, into: gb, m: rows, n: n, k: k, accumulate: accumulate,
+                                                  scratch: out.tape!.scratch(a.count))
+                } else {
+                    Gemm.multiply(a.data, transposeA: true, g, into: gb, m: k, n: n, k: rows, accumulate: accumulate)
+                }
             }
         }
     }

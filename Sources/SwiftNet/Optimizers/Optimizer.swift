@@ -4,6 +4,14 @@ import Glibc
 import Darwin
 #endif
 
+@inline(__always) private func load(_ p: UnsafeMutablePointer<Float>) -> Vec {
+    UnsafeRawPointer(p).loadUnaligned(as: Vec.self)
+}
+
+@inline(__always) private func store(_ v: Vec, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec.self)
+}
+
 /// Base of Keras 3 optimizers: gradient clipping, decoupled weight decay and per-weight state
 /// ("slots"), with the update rule left to subclasses.
 open class Optimizer {
@@ -186,19 +194,38 @@ public final class Adam: Optimizer {
     override public func update(_ w: UnsafeMutablePointer<Float>, gradient g: UnsafeMutablePointer<Float>, count: Int,
                                 slots: [UnsafeMutablePointer<Float>], step: Int) {
         let m = slots[0], v = slots[1]
-        let b1 = beta1, b2 = beta2, eps = epsilon
+        let vHat: UnsafeMutablePointer<Float>? = amsgrad ? slots[2] : nil
         // Keras folds both bias corrections into the step size.
         let t = Double(step)
-        let alpha = Float(Double(learningRate) * (1 - pow(Double(b2), t)).squareRoot() / (1 - pow(Double(b1), t)))
-        vectorMap2(count, m, g, m) { $0 + ($1 - $0) * (1 - b1) }
-        vectorMap2(count, v, g, v) { $0 + ($1 * $1 - $0) * (1 - b2) }
-        var denominatorSource = v
-        if amsgrad {
-            let vHat = slots[2]
-            vectorMap2(count, vHat, v, vHat) { pointwiseMax($0, $1) }
-            denominatorSource = vHat
+        let alpha = Float(Double(learningRate) * (1 - pow(Double(beta2), t)).squareRoot() / (1 - pow(Double(beta1), t)))
+        let keep1 = 1 - beta1, keep2 = 1 - beta2, eps = epsilon
+        // One fused pass over weight, gradient and both moments.
+        var i = 0
+        while i + vecWidth <= count {
+            let gv = load(g + i)
+            var mv = load(m + i), vv = load(v + i)
+            mv += (gv - mv) * keep1
+            vv += (gv * gv - vv) * keep2
+            store(mv, m + i)
+            store(vv, v + i)
+            if let vHat {
+                vv = pointwiseMax(load(vHat + i), vv)
+                store(vv, vHat + i)
+            }
+            store(load(w + i) - (mv * alpha) / (vv.squareRoot() + eps), w + i)
+            i += vecWidth
         }
-        vectorMap3(count, w, m, denominatorSource, w) { w, m, v in w - (m * alpha) / (v.squareRoot() + eps) }
+        while i < count {
+            m[i] += (g[i] - m[i]) * keep1
+            v[i] += (g[i] * g[i] - v[i]) * keep2
+            var vi = v[i]
+            if let vHat {
+                vHat[i] = max(vHat[i], vi)
+                vi = vHat[i]
+            }
+            w[i] -= (m[i] * alpha) / (vi.squareRoot() + eps)
+            i += 1
+        }
     }
 }
 

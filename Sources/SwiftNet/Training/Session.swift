@@ -82,6 +82,15 @@ public final class Session {
         metricSums = Array(repeating: 0, count: resolved.count)
     }
 
+    /// Samples per engine step: the batch size when training; for inference several batches at
+    /// once (outputs do not depend on it), up to about 16 MB of activations.
+    lazy var rowsPerStep: Int = {
+        guard mode != .train else { return batchSize }
+        let floatsPerSample = max(model.nodes.reduce(0) { $0 + $1.outputShape.reduce(1, *) }, 1)
+        let batches = max(1, min(4096, (1 << 22) / floatsPerSample) / batchSize)
+        return batchSize * batches
+    }()
+
     public var stepsPerEpoch: Int { (data.count + batchSize - 1) / batchSize }
     public var stepsDone: Int { (position + batchSize - 1) / batchSize }
     public var isFinished: Bool { position >= data.count }
@@ -113,7 +122,7 @@ public final class Session {
         let start = Session.now()
         var steps = 0
         while position < data.count && steps < maxSteps {
-            let n = min(batchSize, data.count - position)
+            let n = min(rowsPerStep, data.count - position)
             try step(count: n)
             position += n
             steps += 1
