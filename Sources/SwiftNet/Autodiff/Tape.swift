@@ -25,6 +25,11 @@ public final class Tape {
         Tensor(shape: shape, tape: self, requiresGrad: false)
     }
 
+    /// An input tensor of this step reading caller memory in place; ops never write to inputs.
+    public func input(viewing data: UnsafePointer<Float>, shape: [Int]) -> Tensor {
+        Tensor(external: UnsafeMutablePointer(mutating: data), shape: shape, tape: self)
+    }
+
     /// Uninitialised scratch memory for `count` floats, valid for this step.
     func scratch(_ count: Int) -> UnsafeMutablePointer<Float> { arena.allocate(count) }
 

@@ -22,45 +22,66 @@ enum SparseGemm {
         return Float(total) <= maxDensity * Float(count)
     }
 
-    /// Lane i holds 2^i: AND-ed with a comparison mask and summed, it gives the mask's bits.
-    private static let laneBits: SIMD16<Int32> = SIMD16(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096,
-                                                        8192, 16384, 32768)
+    /// For each byte value, the positions of its set bits (padded to 8): compaction by table.
+    private static let bitPositions: [SIMD8<Int32>] = (0..<256).map { byte in
+        var lanes = SIMD8<Int32>(repeating: 0)
+        var next = 0
+        for bit in 0..<8 where byte & (1 << bit) != 0 {
+            lanes[next] = Int32(bit)
+            next += 1
+        }
+        return lanes
+    }
 
-    /// Collects the non-zeros of `cols` contiguous floats: their positions and values; returns how many.
+    /// Bit i set when lane i of `v` is non-zero (a movemask built from portable operations).
+    @inline(__always)
+    static func nonZeroBits(_ v: Vec) -> Int {
+        let bytes = SIMD16<Int8>(truncatingIfNeeded: unsafeBitCast(v .!= 0, to: SIMD16<Int32>.self))
+        let halves = unsafeBitCast(bytes, to: SIMD2<UInt64>.self)
+        // Gathers the top bit of each of 8 bytes into the top byte.
+        let low = ((halves[0] & 0x8080_8080_8080_8080) &* 0x0002_0408_1020_4081) >> 56
+        let high = ((halves[1] & 0x8080_8080_8080_8080) &* 0x0002_0408_1020_4081) >> 56
+        return Int(low | high << 8)
+    }
+
+    /// Collects the non-zeros of `cols` contiguous floats: their positions and values; returns how
+    /// many. `index` needs room for `cols + 8` entries (the table writes 8 at a time).
     @inline(__always)
     static func gatherNonZeros(_ row: UnsafePointer<Float>, _ cols: Int, _ index: UnsafeMutablePointer<Int32>,
                                _ value: UnsafeMutablePointer<Float>) -> Int {
         var count = 0
         var c = 0
-        while c + vecWidth <= cols {
-            let v = UnsafeRawPointer(row + c).loadUnaligned(as: Vec.self)
-            let mask = unsafeBitCast(v .!= 0, to: SIMD16<Int32>.self)
-            var bits = UInt32(truncatingIfNeeded: (mask & laneBits).wrappedSum())
-            while bits != 0 {
-                let j = bits.trailingZeroBitCount
-                index[count] = Int32(c + j)
-                value[count] = row[c + j]
-                count += 1
-                bits &= bits &- 1
+        bitPositions.withUnsafeBufferPointer { table in
+            while c + vecWidth <= cols {
+                let bits = nonZeroBits(UnsafeRawPointer(row + c).loadUnaligned(as: Vec.self))
+                if bits != 0 {
+                    let low = bits & 0xFF, high = bits >> 8
+                    UnsafeMutableRawPointer(index + count).storeBytes(of: table[low] &+ Int32(c), as: SIMD8<Int32>.self)
+                    count += low.nonzeroBitCount
+                    UnsafeMutableRawPointer(index + count).storeBytes(of: table[high] &+ Int32(c + 8), as: SIMD8<Int32>.self)
+                    count += high.nonzeroBitCount
+                }
+                c += vecWidth
             }
-            c += vecWidth
         }
         while c < cols {
-            if row[c] != 0 {
-                index[count] = Int32(c)
-                value[count] = row[c]
-                count += 1
-            }
+            index[count] = Int32(c)
+            count += row[c] != 0 ? 1 : 0
             c += 1
         }
+        for e in 0..<count { value[e] = row[Int(index[e])] }
         return count
     }
+
+    /// Whether a product with `n` output columns gains from skipping zeros (few columns do not
+    /// pay for finding them).
+    static func worthIt(n: Int) -> Bool { n >= 32 }
 
     /// out[m × n] = a[m × k] · b[k × n].
     static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
                          m: Int, n: Int, k: Int) {
         parallelFor(m, minChunk: 256) { range in
-            let index = UnsafeMutablePointer<Int32>.allocate(capacity: k)
+            let index = UnsafeMutablePointer<Int32>.allocate(capacity: k + 8)
             let value = UnsafeMutablePointer<Float>.allocate(capacity: k)
             defer { index.deallocate(); value.deallocate() }
             for r in range {
@@ -77,7 +98,7 @@ enum SparseGemm {
                                    scratch: UnsafeMutablePointer<Float>) {
         transpose(a, rows: m, cols: k, into: scratch)
         parallelFor(k, minChunk: 128) { range in
-            let index = UnsafeMutablePointer<Int32>.allocate(capacity: m)
+            let index = UnsafeMutablePointer<Int32>.allocate(capacity: m + 8)
             let value = UnsafeMutablePointer<Float>.allocate(capacity: m)
             defer { index.deallocate(); value.deallocate() }
             for c in range {

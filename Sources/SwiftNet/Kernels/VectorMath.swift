@@ -186,8 +186,24 @@ enum Reduce {
         firstNonFinite(src, count) == nil
     }
 
-    /// Index of the first NaN or ±inf.
+    /// Index of the first NaN or ±inf; large arrays are scanned on all cores.
     static func firstNonFinite(_ src: UnsafePointer<Float>, _ count: Int) -> Int? {
+        let chunks = max(1, min(Parallelism.threads, count / (1 << 20)))
+        if chunks == 1 { return firstNonFiniteSerial(src, count) }
+        let chunk = (count + chunks - 1) / chunks
+        var found = [Int?](repeating: nil, count: chunks)
+        found.withUnsafeMutableBufferPointer { results in
+            parallelFor(chunks, minChunk: 1) { range in
+                for c in range {
+                    let start = c * chunk
+                    results[c] = firstNonFiniteSerial(src + start, min(chunk, count - start)).map { $0 + start }
+                }
+            }
+        }
+        return found.compactMap { $0 }.first
+    }
+
+    private static func firstNonFiniteSerial(_ src: UnsafePointer<Float>, _ count: Int) -> Int? {
         var i = 0
         let limit = Vec(repeating: .greatestFiniteMagnitude)
         while i + vecWidth <= count {

@@ -69,6 +69,16 @@ public final class Tensor {
         self.requiresGrad = requiresGrad
     }
 
+    /// A tensor over memory owned by the caller (valid for the step), e.g. a slice of the data set.
+    init(external data: UnsafeMutablePointer<Float>, shape: [Int], tape: Tape?) {
+        self.shape = shape
+        count = shape.reduce(1, *)
+        storage = nil
+        self.data = data
+        self.tape = tape
+        requiresGrad = false
+    }
+
     /// A view of `base`'s memory with another shape of the same element count.
     init(viewing base: Tensor, shape: [Int], requiresGrad: Bool) {
         self.shape = shape

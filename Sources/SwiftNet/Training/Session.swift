@@ -135,16 +135,24 @@ public final class Session {
         let tape = model.tape
         let training = mode == .train
         tape.reset(recording: training, training: training)
-        let x = tape.input(shape: [n] + data.sampleShape)
-        let y = mode == .predict ? nil : tape.scratch(n * data.targetSize)
-        data.gather(start: position, count: n, order: order, x: x.data, y: y)
+        let x: Tensor
+        var y: UnsafeMutablePointer<Float>?
+        if order == nil {
+            // In order: the batch is a run of the caller's arrays, read in place.
+            x = tape.input(viewing: data.x + position * data.sampleSize, shape: [n] + data.sampleShape)
+            y = data.y.map { UnsafeMutablePointer(mutating: $0 + position * data.targetSize) }
+        } else {
+            x = tape.input(shape: [n] + data.sampleShape)
+            y = mode == .predict ? nil : tape.scratch(n * data.targetSize)
+            data.gather(start: position, count: n, order: order, x: x.data, y: y)
+        }
         let prediction = try model.forward(x, training: training)
         if mode == .predict {
             (output! + position * prediction.count / n).update(from: prediction.data, count: prediction.count)
             samplesSeen += n
             return
         }
-        let lossValue = model.loss!(prediction, target: y!)
+        let lossValue = model.loss!(prediction, target: UnsafePointer(y!))
         if training {
             let weights = model.trainableWeights
             for w in weights { w.clearGradient() }
