@@ -13,6 +13,18 @@ final class OpsGradientTests: XCTestCase {
         }
     }
 
+    func testMatmulWeightGradientThroughTheSparseInputKernels() throws {
+        // Mostly-zero raw data with 32+ outputs takes the sparse path forward and backward.
+        var rng = RandomGenerator(seed: 12)
+        let x = (0..<6 * 40).map { _ in rng.uniform() < 0.15 ? rng.uniform() : 0 }
+        XCTAssertTrue(SparseGemm.isSparse(x, rows: 6, cols: 40))
+        let w = Tensor(variable: [40, 33])
+        GradientChecker.values(40 * 33, seed: 14).enumerated().forEach { w.data[$0] = $1 }
+        var checker = GradientChecker()
+        checker.inputsRequireGrad = false
+        try checker.check(inputs: [([6, 40], x)], parameters: [w]) { inputs in matmul(inputs[0], w) }
+    }
+
     func testMatmulOnRankThreeInput() throws {
         let w = Tensor(variable: [4, 2])
         GradientChecker.values(8, seed: 5).enumerated().forEach { w.data[$0] = $1 }

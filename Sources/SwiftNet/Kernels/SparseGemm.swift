@@ -5,8 +5,19 @@ enum SparseGemm {
     /// Above this fraction of non-zeros the dense BLAS product is faster.
     static let maxDensity: Float = 0.3
 
-    /// Whether `a` (count floats) has few enough non-zeros for the sparse kernels to win.
-    static func isSparse(_ a: UnsafePointer<Float>, count: Int) -> Bool {
+    /// Whether `a` (rows × cols) has few enough non-zeros for the sparse kernels to win, judged on
+    /// at most 64 evenly spaced rows (a wrong guess costs time, never accuracy).
+    static func isSparse(_ a: UnsafePointer<Float>, rows: Int, cols: Int) -> Bool {
+        let step = max(1, rows / 64)
+        var nonZero = 0, seen = 0
+        for r in stride(from: 0, to: rows, by: step) {
+            nonZero += countNonZeros(a + r * cols, cols)
+            seen += cols
+        }
+        return Float(nonZero) <= maxDensity * Float(max(seen, 1))
+    }
+
+    private static func countNonZeros(_ a: UnsafePointer<Float>, _ count: Int) -> Int {
         var nonZero = SIMD16<Int32>()
         var i = 0
         while i + vecWidth <= count {
@@ -19,7 +30,7 @@ enum SparseGemm {
             if a[i] != 0 { total += 1 }
             i += 1
         }
-        return Float(total) <= maxDensity * Float(count)
+        return total
     }
 
     /// For each byte value, the positions of its set bits (padded to 8): compaction by table.
@@ -81,10 +92,20 @@ enum SparseGemm {
     static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
                          m: Int, n: Int, k: Int) {
         parallelFor(m, minChunk: 256) { range in
-            let index = UnsafeMutablePointer<Int32>.allocate(capacity: k + 8)
-            let value = UnsafeMutablePointer<Float>.allocate(capacity: k)
+            let index = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * (k + 8))
+            let value = UnsafeMutablePointer<Float>.allocate(capacity: 2 * (k + 8))
             defer { index.deallocate(); value.deallocate() }
-            for r in range {
+            let index2 = index + k + 8, value2 = value + k + 8
+            var r = range.lowerBound
+            // Two rows at a time: two independent chains keep more loads of `b` in flight.
+            while r + 1 < range.upperBound {
+                let count = gatherNonZeros(a + r * k, k, index, value)
+                let count2 = gatherNonZeros(a + (r + 1) * k, k, index2, value2)
+                accumulateTwoRows(count, index, value, count2, index2, value2, b, n,
+                                  into: out + r * n, and: out + (r + 1) * n)
+                r += 2
+            }
+            if r < range.upperBound {
                 let count = gatherNonZeros(a + r * k, k, index, value)
                 accumulateRows(count, index, value, b, n, into: out + r * n)
             }
@@ -124,7 +145,9 @@ enum SparseGemm {
 /// out[0..<n] (+)= Σ_e value[e] · b[index[e], 0..<n], with column blocks of 128 held in registers.
 @inline(__always)
 func accumulateRows(_ count: Int, _ index: UnsafePointer<Int32>, _ value: UnsafePointer<Float>,
-                    _ b: UnsafePointer<Float>, _ n: Int, into out: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+                    _ b: UnsafePointer<Float>, _ stride: Int, into out: UnsafeMutablePointer<Float>,
+                    columns: Int? = nil, accumulate: Bool = false) {
+    let n = columns ?? stride
     @inline(__always) func load(_ p: UnsafePointer<Float>) -> Vec { UnsafeRawPointer(p).loadUnaligned(as: Vec.self) }
     @inline(__always) func store(_ v: Vec, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec.self) }
     var j = 0
@@ -137,7 +160,7 @@ func accumulateRows(_ count: Int, _ index: UnsafePointer<Int32>, _ value: Unsafe
         }
         for e in 0..<count {
             let v = value[e]
-            let row = b + Int(index[e]) * n + j
+            let row = b + Int(index[e]) * stride + j
             a0.addProduct(v, load(row)); a1.addProduct(v, load(row + 16))
             a2.addProduct(v, load(row + 32)); a3.addProduct(v, load(row + 48))
             a4.addProduct(v, load(row + 64)); a5.addProduct(v, load(row + 80))
@@ -150,14 +173,67 @@ func accumulateRows(_ count: Int, _ index: UnsafePointer<Int32>, _ value: Unsafe
     }
     while j + vecWidth <= n {
         var acc = accumulate ? load(out + j) : Vec()
-        for e in 0..<count { acc.addProduct(value[e], load(b + Int(index[e]) * n + j)) }
+        for e in 0..<count { acc.addProduct(value[e], load(b + Int(index[e]) * stride + j)) }
         store(acc, out + j)
         j += vecWidth
     }
     while j < n {
         var acc: Float = accumulate ? out[j] : 0
-        for e in 0..<count { acc += value[e] * b[Int(index[e]) * n + j] }
+        for e in 0..<count { acc += value[e] * b[Int(index[e]) * stride + j] }
         out[j] = acc
         j += 1
+    }
+}
+
+/// Two rows of `accumulateRows` at once (no accumulation), interleaved for memory parallelism.
+@inline(__always)
+func accumulateTwoRows(_ count: Int, _ index: UnsafePointer<Int32>, _ value: UnsafePointer<Float>,
+                       _ count2: Int, _ index2: UnsafePointer<Int32>, _ value2: UnsafePointer<Float>,
+                       _ b: UnsafePointer<Float>, _ n: Int,
+                       into out: UnsafeMutablePointer<Float>, and out2: UnsafeMutablePointer<Float>) {
+    @inline(__always) func load(_ p: UnsafePointer<Float>) -> Vec { UnsafeRawPointer(p).loadUnaligned(as: Vec.self) }
+    @inline(__always) func store(_ v: Vec, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec.self) }
+    var j = 0
+    while j + 8 * vecWidth <= n {
+        var a0 = Vec(), a1 = Vec(), a2 = Vec(), a3 = Vec(), a4 = Vec(), a5 = Vec(), a6 = Vec(), a7 = Vec()
+        var c0 = Vec(), c1 = Vec(), c2 = Vec(), c3 = Vec(), c4 = Vec(), c5 = Vec(), c6 = Vec(), c7 = Vec()
+        let common = min(count, count2)
+        for e in 0..<common {
+            let v = value[e], w = value2[e]
+            let row = b + Int(index[e]) * n + j, row2 = b + Int(index2[e]) * n + j
+            a0.addProduct(v, load(row)); c0.addProduct(w, load(row2))
+            a1.addProduct(v, load(row + 16)); c1.addProduct(w, load(row2 + 16))
+            a2.addProduct(v, load(row + 32)); c2.addProduct(w, load(row2 + 32))
+            a3.addProduct(v, load(row + 48)); c3.addProduct(w, load(row2 + 48))
+            a4.addProduct(v, load(row + 64)); c4.addProduct(w, load(row2 + 64))
+            a5.addProduct(v, load(row + 80)); c5.addProduct(w, load(row2 + 80))
+            a6.addProduct(v, load(row + 96)); c6.addProduct(w, load(row2 + 96))
+            a7.addProduct(v, load(row + 112)); c7.addProduct(w, load(row2 + 112))
+        }
+        for e in common..<count {
+            let v = value[e], row = b + Int(index[e]) * n + j
+            a0.addProduct(v, load(row)); a1.addProduct(v, load(row + 16))
+            a2.addProduct(v, load(row + 32)); a3.addProduct(v, load(row + 48))
+            a4.addProduct(v, load(row + 64)); a5.addProduct(v, load(row + 80))
+            a6.addProduct(v, load(row + 96)); a7.addProduct(v, load(row + 112))
+        }
+        for e in common..<count2 {
+            let w = value2[e], row2 = b + Int(index2[e]) * n + j
+            c0.addProduct(w, load(row2)); c1.addProduct(w, load(row2 + 16))
+            c2.addProduct(w, load(row2 + 32)); c3.addProduct(w, load(row2 + 48))
+            c4.addProduct(w, load(row2 + 64)); c5.addProduct(w, load(row2 + 80))
+            c6.addProduct(w, load(row2 + 96)); c7.addProduct(w, load(row2 + 112))
+        }
+        let dst = out + j, dst2 = out2 + j
+        store(a0, dst); store(a1, dst + 16); store(a2, dst + 32); store(a3, dst + 48)
+        store(a4, dst + 64); store(a5, dst + 80); store(a6, dst + 96); store(a7, dst + 112)
+        store(c0, dst2); store(c1, dst2 + 16); store(c2, dst2 + 32); store(c3, dst2 + 48)
+        store(c4, dst2 + 64); store(c5, dst2 + 80); store(c6, dst2 + 96); store(c7, dst2 + 112)
+        j += 8 * vecWidth
+    }
+    if j < n {
+        // Narrow tails go one row at a time.
+        accumulateRows(count, index, value, b + j, n, into: out + j, columns: n - j)
+        accumulateRows(count2, index2, value2, b + j, n, into: out2 + j, columns: n - j)
     }
 }

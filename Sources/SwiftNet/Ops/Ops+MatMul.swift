@@ -4,7 +4,7 @@ public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
     let k = a.lastDim, rows = a.rows, n = b.shape[1]
     let out = Tensor.result(shape: Array(a.shape.dropLast()) + [n], of: a, b)
     // Raw data (no gradient) is often mostly zeros, e.g. images: then only non-zeros are multiplied.
-    let useSparse = !a.requiresGrad && SparseGemm.worthIt(n: n) && SparseGemm.isSparse(a.data, count: a.count)
+    let useSparse = !a.requiresGrad && SparseGemm.worthIt(n: n) && SparseGemm.isSparse(a.data, rows: rows, cols: k)
     if useSparse {
         SparseGemm.multiply(a.data, b.data, into: out.data, m: rows, n: n, k: k)
     } else {
