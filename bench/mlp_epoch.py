@@ -2,7 +2,9 @@
 60,000 samples, in swiftnet and scikit-learn's MLPClassifier, in the same run.
 
 Data: the real MNIST test images tiled to 60,000 when the files are found (see swiftnet.datasets),
-else uniform noise of the same shape. Run: python bench/mlp_epoch.py [--repeats N]"""
+else (or with --data noise) uniform noise of the same shape, which has no zeros to skip.
+GFLOP/s are dense-equivalent: the FLOPs of the dense computation divided by the time.
+Run: python bench/mlp_epoch.py [--repeats N] [--data mnist|noise]"""
 
 import argparse
 import time
@@ -16,7 +18,10 @@ from swiftnet import layers
 SAMPLES = 60_000
 
 
-def load_data():
+def load_data(kind):
+    if kind == "noise":
+        rng = np.random.default_rng(0)
+        return rng.random((SAMPLES, 784), dtype=np.float32), rng.integers(0, 10, SAMPLES), "uniform noise"
     try:
         images, labels = swiftnet.datasets.mnist.load_test_set()
         x = np.tile(images.reshape(len(images), 784).astype(np.float32) / 255, (SAMPLES // len(images) + 1, 1))
@@ -46,8 +51,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-sklearn", action="store_true")
+    parser.add_argument("--data", choices=["mnist", "noise"], default="mnist")
     args = parser.parse_args()
-    x, y, source = load_data()
+    x, y, source = load_data(args.data)
     print(f"data: {SAMPLES} samples of {source}")
 
     swiftnet.utils.set_random_seed(0)

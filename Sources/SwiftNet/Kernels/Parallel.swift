@@ -1,6 +1,12 @@
 import Dispatch
 
-/// Splits 0..<count into at most `ProcessInfo`-many contiguous chunks of at least `minChunk`
+/// Runs `body` over row ranges of a rows × cols array, in parallel once there is enough work
+/// (large inference batches); small training batches stay on one thread.
+func parallelRows(_ rows: Int, _ cols: Int, _ body: (Range<Int>) -> Void) {
+    parallelFor(rows, minChunk: max(1, (1 << 16) / max(cols, 1)), body)
+}
+
+/// Splits 0..<count into at most `Parallelism.threads` contiguous chunks of at least `minChunk`
 /// items and runs them concurrently; partitions are fixed, so results do not depend on timing.
 func parallelFor(_ count: Int, minChunk: Int, _ body: (Range<Int>) -> Void) {
     let workers = min(Parallelism.threads, max(1, count / max(minChunk, 1)))

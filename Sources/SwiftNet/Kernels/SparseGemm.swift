@@ -89,26 +89,64 @@ enum SparseGemm {
     static func worthIt(n: Int) -> Bool { n >= 32 }
 
     /// out[m × n] = a[m × k] · b[k × n].
+    ///
+    /// Rows are taken in tiles; for each tile, `b` is walked in blocks of rows small enough to stay
+    /// in L1 cache while every row of the tile adds its non-zeros from that block.
     static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
                          m: Int, n: Int, k: Int) {
+        // Small batches (training) are faster row by row: `b` is reused too little to pay for tiling.
+        if m < 256 { return multiplyByRows(a, b, into: out, m: m, n: n, k: k) }
+        let tileRows = 32
+        let blockRows = max(1, (24 * 1024 / 4) / max(n, 1))
         parallelFor(m, minChunk: 256) { range in
-            let index = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * (k + 8))
-            let value = UnsafeMutablePointer<Float>.allocate(capacity: 2 * (k + 8))
+            let stride = k + 8
+            let index = UnsafeMutablePointer<Int32>.allocate(capacity: tileRows * stride)
+            let value = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * stride)
+            var counts = [Int](repeating: 0, count: tileRows), cursors = [Int](repeating: 0, count: tileRows)
             defer { index.deallocate(); value.deallocate() }
-            let index2 = index + k + 8, value2 = value + k + 8
-            var r = range.lowerBound
-            // Two rows at a time: two independent chains keep more loads of `b` in flight.
-            while r + 1 < range.upperBound {
-                let count = gatherNonZeros(a + r * k, k, index, value)
-                let count2 = gatherNonZeros(a + (r + 1) * k, k, index2, value2)
-                accumulateTwoRows(count, index, value, count2, index2, value2, b, n,
-                                  into: out + r * n, and: out + (r + 1) * n)
-                r += 2
+            for tileStart in Swift.stride(from: range.lowerBound, to: range.upperBound, by: tileRows) {
+                let rows = min(tileRows, range.upperBound - tileStart)
+                for t in 0..<rows {
+                    counts[t] = gatherNonZeros(a + (tileStart + t) * k, k, index + t * stride, value + t * stride)
+                    cursors[t] = 0
+                }
+                (out + tileStart * n).update(repeating: 0, count: rows * n)
+                for blockStart in Swift.stride(from: 0, to: k, by: blockRows) {
+                    let blockEnd = Int32(min(k, blockStart + blockRows))
+                    for t in 0..<rows {
+                        let rowIndex = index + t * stride
+                        let first = cursors[t]
+                        var last = first
+                        while last < counts[t] && rowIndex[last] < blockEnd { last += 1 }
+                        if last > first {
+                            accumulateRows(last - first, rowIndex + first, value + t * stride + first, b, n,
+                                           into: out + (tileStart + t) * n, accumulate: true)
+                            cursors[t] = last
+                        }
+                    }
+                }
             }
-            if r < range.upperBound {
-                let count = gatherNonZeros(a + r * k, k, index, value)
-                accumulateRows(count, index, value, b, n, into: out + r * n)
-            }
+        }
+    }
+
+    /// out[m × n] = a[m × k] · b[k × n], two rows at a time: two independent chains keep more
+    /// loads of `b` in flight.
+    static func multiplyByRows(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                               m: Int, n: Int, k: Int) {
+        let index = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * (k + 8))
+        let value = UnsafeMutablePointer<Float>.allocate(capacity: 2 * (k + 8))
+        defer { index.deallocate(); value.deallocate() }
+        let index2 = index + k + 8, value2 = value + k + 8
+        var r = 0
+        while r + 1 < m {
+            let count = gatherNonZeros(a + r * k, k, index, value)
+            let count2 = gatherNonZeros(a + (r + 1) * k, k, index2, value2)
+            accumulateTwoRows(count, index, value, count2, index2, value2, b, n, into: out + r * n, and: out + (r + 1) * n)
+            r += 2
+        }
+        if r < m {
+            let count = gatherNonZeros(a + r * k, k, index, value)
+            accumulateRows(count, index, value, b, n, into: out + r * n)
         }
     }
 

@@ -13,14 +13,16 @@ public func biasActivation(_ x: Tensor, bias: Tensor?, _ activation: Activation)
     // The pre-activation is kept only when the gradient needs it.
     let keepInput = out.requiresGrad && activation.gradientNeedsInput && bias != nil
     let pre = keepInput ? out.tape!.scratch(x.count) : nil
-    for r in 0..<rows {
-        let src = x.data + r * cols, dst = out.data + r * cols
-        if let bias {
-            let target = pre.map { $0 + r * cols } ?? dst
-            vectorMap2(cols, src, bias.data, target) { $0 + $1 }
-            vectorMap(cols, target, dst) { activation.apply($0) }
-        } else {
-            vectorMap(cols, src, dst) { activation.apply($0) }
+    parallelRows(rows, cols) { range in
+        for r in range {
+            let src = x.data + r * cols, dst = out.data + r * cols
+            if let bias {
+                let target = pre.map { $0 + r * cols } ?? dst
+                vectorMap2(cols, src, bias.data, target) { $0 + $1 }
+                vectorMap(cols, target, dst) { activation.apply($0) }
+            } else {
+                vectorMap(cols, src, dst) { activation.apply($0) }
+            }
         }
     }
     out.onBackward { [x, bias, out] in
@@ -48,8 +50,8 @@ public func biasActivation(_ x: Tensor, bias: Tensor?, _ activation: Activation)
 public func addBias(_ x: Tensor, _ bias: Tensor) -> Tensor {
     let cols = x.lastDim, rows = x.rows
     let out = Tensor.result(shape: x.shape, of: x, bias)
-    for r in 0..<rows {
-        vectorMap2(cols, x.data + r * cols, bias.data, out.data + r * cols) { $0 + $1 }
+    parallelRows(rows, cols) { range in
+        for r in range { vectorMap2(cols, x.data + r * cols, bias.data, out.data + r * cols) { $0 + $1 } }
     }
     out.onBackward { [x, bias, out] in
         let g = out.grad!
@@ -73,10 +75,13 @@ public func applyActivation(_ x: Tensor, _ activation: Activation) -> Tensor {
     if activation != .softmax && !activation.exposesLogits { return biasActivation(x, bias: nil, activation) }
     let out = Tensor.result(shape: x.shape, of: x)
     let cols = x.lastDim, rows = x.rows
-    if activation == .softmax {
-        for r in 0..<rows { softmaxRow(x.data + r * cols, out.data + r * cols, cols) }
-    } else {
-        vectorMap(x.count, x.data, out.data) { activation.apply($0) }
+    parallelRows(rows, cols) { range in
+        if activation == .softmax {
+            for r in range { softmaxRow(x.data + r * cols, out.data + r * cols, cols) }
+        } else {
+            let start = range.lowerBound * cols
+            vectorMap(range.count * cols, x.data + start, out.data + start) { activation.apply($0) }
+        }
     }
     out.activationSource = (x, activation)
     out.onBackward { [x, out] in
