@@ -116,6 +116,15 @@ public final class Tensor {
         hasGradient = true
     }
 
+    /// The gradient buffer, zero-filled if nothing wrote it this step, for ops that add into it
+    /// piece by piece.
+    func gradientForAccumulation() -> UnsafeMutablePointer<Float> {
+        accumulateGradient { g, accumulate in
+            if !accumulate { g.update(repeating: 0, count: count) }
+        }
+        return grad!
+    }
+
     /// Forgets this step's gradient (weights keep their buffer).
     func clearGradient() {
         hasGradient = false

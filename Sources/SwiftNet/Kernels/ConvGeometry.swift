@@ -1,0 +1,137 @@
+/// Keras's padding modes for convolutions and pooling.
+public enum Padding: String {
+    case valid, same
+}
+
+/// The index arithmetic of a 2-D convolution over channels-last images: which input pixels each
+/// output pixel reads. Also describes pooling windows.
+struct ConvGeometry: Equatable {
+    let height: Int, width: Int, channels: Int
+    let kernelH: Int, kernelW: Int
+    let strideH: Int, strideW: Int
+    let dilationH: Int, dilationW: Int
+    let padTop: Int, padLeft: Int
+    let outHeight: Int, outWidth: Int
+
+    var patchSize: Int { kernelH * kernelW * channels }
+    var outPixels: Int { outHeight * outWidth }
+    var inPixels: Int { height * width }
+
+    /// TensorFlow's output length and leading padding: "valid" keeps whole windows, "same" gives
+    /// ceil(input / stride) outputs with the padding split evenly (the extra one after).
+    static func length(_ input: Int, kernel: Int, stride: Int, dilation: Int, padding: Padding) -> (out: Int, before: Int) {
+        let effective = (kernel - 1) * dilation + 1
+        switch padding {
+        case .valid:
+            return (input >= effective ? (input - effective) / stride + 1 : 0, 0)
+        case .same:
+            let out = (input + stride - 1) / stride
+            let total = max((out - 1) * stride + effective - input, 0)
+            return (out, total / 2)
+        }
+    }
+
+    init(height: Int, width: Int, channels: Int, kernel: (Int, Int), stride: (Int, Int), dilation: (Int, Int) = (1, 1),
+         padding: Padding) {
+        let rows = ConvGeometry.length(height, kernel: kernel.0, stride: stride.0, dilation: dilation.0, padding: padding)
+        let cols = ConvGeometry.length(width, kernel: kernel.1, stride: stride.1, dilation: dilation.1, padding: padding)
+        self.init(height: height, width: width, channels: channels, kernel: kernel, stride: stride, dilation: dilation,
+                  pad: (rows.before, cols.before), output: (rows.out, cols.out))
+    }
+
+    init(height: Int, width: Int, channels: Int, kernel: (Int, Int), stride: (Int, Int), dilation: (Int, Int),
+         pad: (Int, Int), output: (Int, Int)) {
+        self.height = height
+        self.width = width
+        self.channels = channels
+        (kernelH, kernelW) = kernel
+        (strideH, strideW) = stride
+        (dilationH, dilationW) = dilation
+        (padTop, padLeft) = pad
+        (outHeight, outWidth) = output
+    }
+
+    /// Copies the patches of `images` (channels `channelStart..<channelStart + groupChannels`) into
+    /// `cols`: one row per output pixel, laid out (kh, kw, c); outside the image reads zero.
+    func im2col(_ x: UnsafePointer<Float>, images: Range<Int>, channelStart: Int = 0, groupChannels: Int? = nil,
+                into cols: UnsafeMutablePointer<Float>) {
+        let cg = groupChannels ?? channels
+        let rowSize = kernelH * kernelW * cg
+        parallelFor(images.count * outHeight, minChunk: max(1, (1 << 16) / max(outWidth * rowSize, 1))) { range in
+            for item in range {
+                let n = images.lowerBound + item / outHeight, oh = item % outHeight
+                let image = x + n * inPixels * channels + channelStart
+                var dst = cols + (item * outWidth) * rowSize
+                for ow in 0..<outWidth {
+                    for kh in 0..<kernelH {
+                        let ih = oh * strideH - padTop + kh * dilationH
+                        for kw in 0..<kernelW {
+                            let iw = ow * strideW - padLeft + kw * dilationW
+                            if ih >= 0, ih < height, iw >= 0, iw < width {
+                                copyFloats(image + (ih * width + iw) * channels, dst, cg)
+                            } else {
+                                for c in 0..<cg { dst[c] = 0 }
+                            }
+                            dst += cg
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `im2col`: adds each patch row of `cols` back into the pixels it came from.
+    func col2im(_ cols: UnsafePointer<Float>, images: Range<Int>, channelStart: Int = 0, groupChannels: Int? = nil,
+                into x: UnsafeMutablePointer<Float>) {
+        let cg = groupChannels ?? channels
+        let rowSize = kernelH * kernelW * cg
+        // Images are independent, so threads split by image and never write the same pixel.
+        parallelFor(images.count, minChunk: 1) { range in
+            for item in range {
+                let n = images.lowerBound + item
+                let image = x + n * inPixels * channels + channelStart
+                var src = cols + item * outPixels * rowSize
+                for oh in 0..<outHeight {
+                    for ow in 0..<outWidth {
+                        for kh in 0..<kernelH {
+                            let ih = oh * strideH - padTop + kh * dilationH
+                            for kw in 0..<kernelW {
+                                let iw = ow * strideW - padLeft + kw * dilationW
+                                if ih >= 0, ih < height, iw >= 0, iw < width {
+                                    addFloats(src, image + (ih * width + iw) * channels, cg)
+                                }
+                                src += cg
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Images per chunk so that a chunk's patch matrix stays near `budget` floats (cache-sized).
+    func imagesPerChunk(budget: Int = 1 << 20, groupChannels: Int? = nil) -> Int {
+        let perImage = max(outPixels * kernelH * kernelW * (groupChannels ?? channels), 1)
+        return max(1, budget / perImage)
+    }
+}
+
+/// dst[0..<n] = src[0..<n]; short runs (a few channels) skip the call into memcpy.
+@inline(__always)
+func copyFloats(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    if n < 16 {
+        for i in 0..<n { dst[i] = src[i] }
+    } else {
+        dst.update(from: src, count: n)
+    }
+}
+
+/// dst[0..<n] += src[0..<n].
+@inline(__always)
+func addFloats(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    if n < 16 {
+        for i in 0..<n { dst[i] += src[i] }
+    } else {
+        vectorMap2(n, dst, src, dst) { $0 + $1 }
+    }
+}

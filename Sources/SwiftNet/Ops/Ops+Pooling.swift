@@ -1,0 +1,142 @@
+/// Pooling over channels-last images, fused single passes forward and backward.
+
+/// Max pooling; `geometry` gives the window (kernel), strides and padding. Padded positions never
+/// win. The winning position of every output is kept for the backward pass.
+func maxPool2d(_ x: Tensor, geometry g: ConvGeometry) -> Tensor {
+    let n = x.shape[0], c = g.channels
+    let out = Tensor.result(shape: [n, g.outHeight, g.outWidth, c], of: x)
+    // Winning input offsets (within the image), stored as Int32 in float-sized scratch.
+    let winners = Tensor.scratchBuffer(out.count, tape: out.tape)
+    let winner = UnsafeMutableRawPointer(winners.pointer).bindMemory(to: Int32.self, capacity: out.count)
+    parallelFor(n * g.outHeight, minChunk: max(1, 2048 / max(g.outWidth * c, 1))) { rows in
+        for row in rows {
+            let image = row / g.outHeight, oh = row % g.outHeight
+            let base = x.data + image * g.inPixels * c
+            for ow in 0..<g.outWidth {
+                let o = ((image * g.outHeight + oh) * g.outWidth + ow) * c
+                for ch in 0..<c { out.data[o + ch] = -.infinity; winner[o + ch] = -1 }
+                for kh in 0..<g.kernelH {
+                    let ih = oh * g.strideH - g.padTop + kh
+                    if ih < 0 || ih >= g.height { continue }
+                    for kw in 0..<g.kernelW {
+                        let iw = ow * g.strideW - g.padLeft + kw
+                        if iw < 0 || iw >= g.width { continue }
+                        let offset = (ih * g.width + iw) * c
+                        for ch in 0..<c where base[offset + ch] > out.data[o + ch] || winner[o + ch] < 0 {
+                            out.data[o + ch] = base[offset + ch]
+                            winner[o + ch] = Int32(offset + ch)
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out.onBackward { [x, out, winners] in
+        _ = winners
+        guard x.requiresGrad else { return }
+        let gx = x.gradientForAccumulation(), gOut = out.grad!
+        let perImage = g.outPixels * c
+        parallelFor(n, minChunk: 1) { images in
+            for image in images {
+                let dst = gx + image * g.inPixels * c
+                for j in 0..<perImage where winner[image * perImage + j] >= 0 {
+                    dst[Int(winner[image * perImage + j])] += gOut[image * perImage + j]
+                }
+            }
+        }
+    }
+    return out
+}
+
+/// Average pooling; with "same" padding each output averages only the positions inside the image,
+/// as TensorFlow does.
+func averagePool2d(_ x: Tensor, geometry g: ConvGeometry) -> Tensor {
+    let n = x.shape[0], c = g.channels
+    let out = Tensor.result(shape: [n, g.outHeight, g.outWidth, c], of: x)
+
+    /// The in-bounds window of output (oh, ow): rows, columns.
+    func window(_ oh: Int, _ ow: Int) -> (Range<Int>, Range<Int>) {
+        let top = oh * g.strideH - g.padTop, left = ow * g.strideW - g.padLeft
+        return (max(top, 0)..<min(top + g.kernelH, g.height), max(left, 0)..<min(left + g.kernelW, g.width))
+    }
+
+    parallelFor(n * g.outHeight, minChunk: max(1, 2048 / max(g.outWidth * c, 1))) { rows in
+        for row in rows {
+            let image = row / g.outHeight, oh = row % g.outHeight
+            let base = x.data + image * g.inPixels * c
+            for ow in 0..<g.outWidth {
+                let dst = out.data + ((image * g.outHeight + oh) * g.outWidth + ow) * c
+                let (hs, ws) = window(oh, ow)
+                for ch in 0..<c { dst[ch] = 0 }
+                for ih in hs { for iw in ws { addFloats(base + (ih * g.width + iw) * c, dst, c) } }
+                let scale = 1 / Float(max(hs.count * ws.count, 1))
+                for ch in 0..<c { dst[ch] *= scale }
+            }
+        }
+    }
+    out.onBackward { [x, out] in
+        guard x.requiresGrad else { return }
+        let gx = x.gradientForAccumulation(), gOut = out.grad!
+        parallelFor(n, minChunk: 1) { images in
+            for image in images {
+                let dstImage = gx + image * g.inPixels * c
+                for oh in 0..<g.outHeight {
+                    for ow in 0..<g.outWidth {
+                        let d = gOut + ((image * g.outHeight + oh) * g.outWidth + ow) * c
+                        let (hs, ws) = window(oh, ow)
+                        let scale = 1 / Float(max(hs.count * ws.count, 1))
+                        for ih in hs {
+                            for iw in ws {
+                                let dst = dstImage + (ih * g.width + iw) * c
+                                for ch in 0..<c { dst[ch] += d[ch] * scale }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return out
+}
+
+/// Mean or max over all pixels of each image and channel: [n, h, w, c] → [n, c].
+func globalPool2d(_ x: Tensor, max useMax: Bool) -> Tensor {
+    let n = x.shape[0], pixels = x.shape[1] * x.shape[2], c = x.shape[3]
+    let out = Tensor.result(shape: [n, c], of: x)
+    let winners = useMax ? Tensor.scratchBuffer(out.count, tape: out.tape) : nil
+    let winner = winners.map { UnsafeMutableRawPointer($0.pointer).bindMemory(to: Int32.self, capacity: out.count) }
+    for image in 0..<n {
+        let base = x.data + image * pixels * c, dst = out.data + image * c
+        for ch in 0..<c {
+            dst[ch] = useMax ? base[ch] : 0
+            winner?[image * c + ch] = Int32(ch)
+        }
+        for p in (useMax ? 1 : 0)..<pixels {
+            let src = base + p * c
+            if let winner {
+                for ch in 0..<c where src[ch] > dst[ch] {
+                    dst[ch] = src[ch]
+                    winner[image * c + ch] = Int32(p * c + ch)
+                }
+            } else {
+                addFloats(src, dst, c)
+            }
+        }
+        if !useMax { for ch in 0..<c { dst[ch] /= Float(pixels) } }
+    }
+    out.onBackward { [x, out, winners] in
+        _ = winners
+        guard x.requiresGrad else { return }
+        let gx = x.gradientForAccumulation(), gOut = out.grad!
+        for image in 0..<n {
+            let dst = gx + image * pixels * c, d = gOut + image * c
+            if let winner {
+                for ch in 0..<c { dst[Int(winner[image * c + ch])] += d[ch] }
+            } else {
+                let scale = 1 / Float(pixels)
+                for p in 0..<pixels { for ch in 0..<c { dst[p * c + ch] += d[ch] * scale } }
+            }
+        }
+    }
+    return out
+}
