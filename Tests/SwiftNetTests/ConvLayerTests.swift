@@ -116,6 +116,33 @@ final class ConvLayerTests: XCTestCase {
         for (a, b) in zip(y, expectedSame) { XCTAssertEqual(a, b, accuracy: 1e-4) }
     }
 
+    func testDirectConvolutionOfRawImagesMatchesReferenceAndGradients() throws {
+        // Raw images (no input gradient), stride 1 and few channels take the direct kernels.
+        for (config, h, w, c, filters, k, pad) in [(#"{"filters": 6, "kernel_size": 5}"#, 12, 20, 3, 6, 5, (0, 0)),
+                                                    (#"{"filters": 11, "kernel_size": 3, "padding": "same"}"#, 9, 17, 1, 11, 3, (1, 1)),
+                                                    (#"{"filters": 20, "kernel_size": [3, 2]}"#, 6, 33, 2, 20, 3, (0, 0))] {
+            let layer = try make("Conv2D", config, input: [h, w, c])
+            let g = try WindowOptions(ConfigReader(owner: "Conv2D", JSON.parse(config)), kernelKey: "kernel_size")
+                .geometry(for: [h, w, c], layer: layer)
+            XCTAssertTrue(DirectConv.applies(g, groups: 1))
+            let tape = Tape()
+            tape.reset(recording: false, training: false)
+            let x = tape.input(shape: [3, h, w, c])
+            let values = GradientChecker.values(x.count, seed: 21)
+            values.withUnsafeBufferPointer { x.data.update(from: $0.baseAddress!, count: x.count) }
+            let kernel = layer.weights[0].tensor
+            let y = conv2d(x, kernel, geometry: g).values
+            let expected = referenceConv(values, n: 3, h: h, w: w, c: c, kernel: kernel.values, kh: k, kw: g.kernelW,
+                                         filters: filters, stride: 1, pad: pad, out: (g.outHeight, g.outWidth))
+            for (a, b) in zip(y, expected) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+            var checker = GradientChecker()
+            checker.inputsRequireGrad = false
+            checker.tolerance = 3e-2
+            try checker.check(inputs: [([2, h, w, c], GradientChecker.values(2 * h * w * c, seed: 22))],
+                              parameters: [kernel]) { x in conv2d(x[0], kernel, geometry: g) }
+        }
+    }
+
     func testBatchNormalizationUpdatesMovingStatisticsLikeKeras() throws {
         let layer = try LayerRegistry.make(className: "BatchNormalization", name: "bn", config: JSON.parse(#"{"momentum": 0.9}"#))
         _ = try layer.build(inputShapes: [[2]], seed: 1)

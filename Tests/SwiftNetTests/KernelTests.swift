@@ -50,6 +50,18 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    func testColumnSumsForFewAndManyColumns() {
+        for (rows, cols) in [(200, 6), (100, 1), (70, 15), (40, 33), (3, 5)] {
+            let a = randomMatrix(rows, cols, density: 1, seed: 31)
+            var out = [Float](repeating: 1, count: cols)
+            Reduce.sumRows(a, rows: rows, cols: cols, into: &out, accumulate: true)
+            for c in 0..<cols {
+                let expected = 1 + (0..<rows).reduce(0.0) { $0 + Double(a[$1 * cols + c]) }
+                XCTAssertEqual(Double(out[c]), expected, accuracy: 1e-3)
+            }
+        }
+    }
+
     func testGatherFindsExactlyTheNonZeros() {
         let row: [Float] = (0..<45).map { $0 % 3 == 0 ? 0 : Float($0) } + [0, -0.0, 1e-30]
         var index = [Int32](repeating: -1, count: row.count + 8)

@@ -53,27 +53,44 @@ struct ConvGeometry: Equatable {
 
     /// Copies the patches of `images` (channels `channelStart..<channelStart + groupChannels`) into
     /// `cols`: one row per output pixel, laid out (kh, kw, c); outside the image reads zero.
+    /// Serial: callers run it per chunk of images on their own threads. `cols` needs 16 floats of
+    /// slack after the last row (short runs are copied 16 floats at a time).
     func im2col(_ x: UnsafePointer<Float>, images: Range<Int>, channelStart: Int = 0, groupChannels: Int? = nil,
                 into cols: UnsafeMutablePointer<Float>) {
         let cg = groupChannels ?? channels
-        let rowSize = kernelH * kernelW * cg
-        parallelFor(images.count * outHeight, minChunk: max(1, (1 << 16) / max(outWidth * rowSize, 1))) { range in
-            for item in range {
-                let n = images.lowerBound + item / outHeight, oh = item % outHeight
-                let image = x + n * inPixels * channels + channelStart
-                var dst = cols + (item * outWidth) * rowSize
+        let run = kernelW * cg
+        // With all channels and no dilation, a kernel row's pixels are one contiguous run of the input.
+        let contiguousRuns = cg == channels && dilationW == 1
+        var dst = cols
+        for n in images {
+            let image = x + n * inPixels * channels + channelStart
+            let imageEnd = x + (n + 1) * inPixels * channels
+            for oh in 0..<outHeight {
                 for ow in 0..<outWidth {
+                    let iw0 = ow * strideW - padLeft
                     for kh in 0..<kernelH {
                         let ih = oh * strideH - padTop + kh * dilationH
-                        for kw in 0..<kernelW {
-                            let iw = ow * strideW - padLeft + kw * dilationW
-                            if ih >= 0, ih < height, iw >= 0, iw < width {
-                                copyFloats(image + (ih * width + iw) * channels, dst, cg)
+                        if ih < 0 || ih >= height {
+                            for i in 0..<run { dst[i] = 0 }
+                        } else if contiguousRuns && iw0 >= 0 && iw0 + kernelW <= width {
+                            let src = image + (ih * width + iw0) * channels
+                            if run <= vecWidth && src + vecWidth <= imageEnd {
+                                // Writes past the run are overwritten by the next run.
+                                UnsafeMutableRawPointer(dst).storeBytes(of: UnsafeRawPointer(src).loadUnaligned(as: Vec.self), as: Vec.self)
                             } else {
-                                for c in 0..<cg { dst[c] = 0 }
+                                copyFloats(src, dst, run)
                             }
-                            dst += cg
+                        } else {
+                            for kw in 0..<kernelW {
+                                let iw = iw0 + kw * dilationW
+                                if iw >= 0, iw < width {
+                                    copyFloats(image + (ih * width + iw) * channels, dst + kw * cg, cg)
+                                } else {
+                                    for c in 0..<cg { dst[kw * cg + c] = 0 }
+                                }
+                            }
                         }
+                        dst += run
                     }
                 }
             }
@@ -81,13 +98,13 @@ struct ConvGeometry: Equatable {
     }
 
     /// The adjoint of `im2col`: adds each patch row of `cols` back into the pixels it came from.
+    /// Serial: callers run it per chunk of images on their own threads.
     func col2im(_ cols: UnsafePointer<Float>, images: Range<Int>, channelStart: Int = 0, groupChannels: Int? = nil,
                 into x: UnsafeMutablePointer<Float>) {
         let cg = groupChannels ?? channels
         let rowSize = kernelH * kernelW * cg
-        // Images are independent, so threads split by image and never write the same pixel.
-        parallelFor(images.count, minChunk: 1) { range in
-            for item in range {
+        do {
+            for item in 0..<images.count {
                 let n = images.lowerBound + item
                 let image = x + n * inPixels * channels + channelStart
                 var src = cols + item * outPixels * rowSize
@@ -110,7 +127,7 @@ struct ConvGeometry: Equatable {
     }
 
     /// Images per chunk so that a chunk's patch matrix stays near `budget` floats (cache-sized).
-    func imagesPerChunk(budget: Int = 1 << 20, groupChannels: Int? = nil) -> Int {
+    func imagesPerChunk(budget: Int = 1 << 18, groupChannels: Int? = nil) -> Int {
         let perImage = max(outPixels * kernelH * kernelW * (groupChannels ?? channels), 1)
         return max(1, budget / perImage)
     }

@@ -1,27 +1,25 @@
 import CBLAS
 
 /// Row-major single-precision matrix products through BLAS.
+///
+/// OpenBLAS runs single-threaded here (its idle threads would spin against ours); large products
+/// are split by rows of the result across the engine's threads instead, so the whole pipeline
+/// around a product (im2col, activations) can run in parallel too.
 enum Gemm {
+    /// Products below this many multiply-adds are not worth splitting across threads.
+    static let parallelThreshold = 1 << 19
+
+    private static let configureBLAS: Void = { openblas_set_num_threads(1) }()
+
     /// C[m×n] = op(A)·op(B) (+ C when `accumulate`), where op transposes when asked.
     /// A is m×k (k×m when transposed), B is k×n (n×k when transposed); all contiguous.
     static func multiply(
         _ a: UnsafePointer<Float>, transposeA: Bool = false,
         _ b: UnsafePointer<Float>, transposeB: Bool = false,
-        into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, accumulate: Bool = false
+        into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, accumulate: Bool = false, parallel: Bool = true
     ) {
-        if m == 0 || n == 0 { return }
-        if k == 0 {
-            if !accumulate { c.update(repeating: 0, count: m * n) }
-            return
-        }
-        cblas_sgemm(
-            CblasRowMajor,
-            transposeA ? CblasTrans : CblasNoTrans,
-            transposeB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k),
-            1, a, Int32(transposeA ? m : k),
-            b, Int32(transposeB ? k : n),
-            accumulate ? 1 : 0, c, Int32(n))
+        multiply(a, transposeA: transposeA, lda: transposeA ? m : k, b, transposeB: transposeB, ldb: transposeB ? k : n,
+                 into: c, ldc: n, m: m, n: n, k: k, accumulate: accumulate, parallel: parallel)
     }
 
     /// Like `multiply` on sub-matrices with explicit row strides (leading dimensions), e.g. one
@@ -29,19 +27,30 @@ enum Gemm {
     static func multiply(
         _ a: UnsafePointer<Float>, transposeA: Bool = false, lda: Int,
         _ b: UnsafePointer<Float>, transposeB: Bool = false, ldb: Int,
-        into c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int, accumulate: Bool = false
+        into c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int, accumulate: Bool = false,
+        parallel: Bool = true
     ) {
+        _ = configureBLAS
         if m == 0 || n == 0 { return }
         if k == 0 {
             if !accumulate { for r in 0..<m { (c + r * ldc).update(repeating: 0, count: n) } }
             return
         }
-        cblas_sgemm(
-            CblasRowMajor,
-            transposeA ? CblasTrans : CblasNoTrans,
-            transposeB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k),
-            1, a, Int32(lda), b, Int32(ldb),
-            accumulate ? 1 : 0, c, Int32(ldc))
+        func rows(_ range: Range<Int>) {
+            // Row r of op(A) starts at A + r·lda, or at column r of A when transposed.
+            let aStart = transposeA ? a + range.lowerBound : a + range.lowerBound * lda
+            cblas_sgemm(
+                CblasRowMajor,
+                transposeA ? CblasTrans : CblasNoTrans,
+                transposeB ? CblasTrans : CblasNoTrans,
+                Int32(range.count), Int32(n), Int32(k),
+                1, aStart, Int32(lda), b, Int32(ldb),
+                accumulate ? 1 : 0, c + range.lowerBound * ldc, Int32(ldc))
+        }
+        if parallel, m * n * k >= parallelThreshold, m >= 32 {
+            parallelFor(m, minChunk: 16, rows)
+        } else {
+            rows(0..<m)
+        }
     }
 }

@@ -22,6 +22,24 @@ func parallelFor(_ count: Int, minChunk: Int, _ body: (Range<Int>) -> Void) {
     }
 }
 
+/// Splits 0..<count into at most `Parallelism.threads` contiguous ranges and runs
+/// `body(worker, range)` for each concurrently; `worker` numbers the ranges from 0, so callers can
+/// give each its own scratch memory. Returns the number of workers used.
+@discardableResult
+func parallelWorkers(_ count: Int, _ body: (Int, Range<Int>) -> Void) -> Int {
+    let workers = min(Parallelism.threads, max(count, 1))
+    let chunk = (count + workers - 1) / workers
+    if workers == 1 {
+        body(0, 0..<count)
+        return 1
+    }
+    DispatchQueue.concurrentPerform(iterations: workers) { w in
+        let start = w * chunk
+        body(w, start..<min(count, start + chunk))
+    }
+    return workers
+}
+
 /// The number of threads engine kernels use.
 public enum Parallelism {
     public static let threads: Int = {

@@ -159,9 +159,37 @@ enum Reduce {
     static func sumRows(_ src: UnsafePointer<Float>, rows: Int, cols: Int, into dst: UnsafeMutablePointer<Float>,
                         accumulate: Bool) {
         if !accumulate { dst.update(repeating: 0, count: cols) }
+        if cols < vecWidth && rows * cols >= 4 * vecWidth * cols {
+            sumFewColumns(src, rows: rows, cols: cols, into: dst)
+            return
+        }
         for r in 0..<rows {
             let row = src + r * cols
             vectorMap2(cols, dst, row, dst) { $0 + $1 }
+        }
+    }
+
+    /// sumRows for fewer than 16 columns: blocks of lcm(cols, 16) values are summed as vectors,
+    /// then folded into the columns.
+    private static func sumFewColumns(_ src: UnsafePointer<Float>, rows: Int, cols: Int,
+                                      into dst: UnsafeMutablePointer<Float>) {
+        var block = vecWidth
+        while block % cols != 0 { block += vecWidth }
+        let vectors = block / vecWidth, count = rows * cols
+        var accumulators = [Vec](repeating: Vec(), count: vectors)
+        var i = 0
+        accumulators.withUnsafeMutableBufferPointer { acc in
+            while i + block <= count {
+                for v in 0..<vectors { acc[v] += UnsafeRawPointer(src + i + v * vecWidth).loadUnaligned(as: Vec.self) }
+                i += block
+            }
+        }
+        for v in 0..<vectors {
+            for lane in 0..<vecWidth { dst[(v * vecWidth + lane) % cols] += accumulators[v][lane] }
+        }
+        while i < count {
+            dst[i % cols] += src[i]
+            i += 1
         }
     }
 

@@ -13,6 +13,20 @@ public func biasActivation(_ x: Tensor, bias: Tensor?, _ activation: Activation)
     // The pre-activation is kept only when the gradient needs it.
     let keepInput = out.requiresGrad && activation.gradientNeedsInput && bias != nil
     let pre = keepInput ? out.tape!.scratch(x.count) : nil
+    if let bias, cols < vecWidth {
+        // Few channels (early convolutions): run over the whole array 16 values at a time.
+        flatWithColumnParameter(x.count, cols, bias.data) { i, b in
+            let v = UnsafeRawPointer(x.data + i).loadUnaligned(as: Vec.self) + b
+            if let pre { UnsafeMutableRawPointer(pre + i).storeBytes(of: v, as: Vec.self) }
+            UnsafeMutableRawPointer(out.data + i).storeBytes(of: activation.apply(v), as: Vec.self)
+        } tail: { i, b in
+            let v = x.data[i] + b
+            pre?[i] = v
+            var lane = Vec(repeating: v)
+            lane = activation.apply(lane)
+            out.data[i] = lane[0]
+        }
+    } else {
     parallelRows(rows, cols) { range in
         for r in range {
             let src = x.data + r * cols, dst = out.data + r * cols
@@ -24,6 +38,7 @@ public func biasActivation(_ x: Tensor, bias: Tensor?, _ activation: Activation)
                 vectorMap(cols, src, dst) { activation.apply($0) }
             }
         }
+    }
     }
     out.onBackward { [x, bias, out] in
         let input = UnsafePointer(pre ?? x.data)
@@ -119,4 +134,25 @@ func softmaxRow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
     for j in 0..<n { s += dst[j] }
     let inv = 1 / s
     for j in 0..<n { dst[j] *= inv }
+}
+
+/// Visits a rows × cols array (cols < 16) 16 values at a time, passing each vector's per-column
+/// parameters (param[j % cols] for its lanes); the last `count % 16` values go one by one to `tail`.
+@inline(__always)
+func flatWithColumnParameter(_ count: Int, _ cols: Int, _ param: UnsafePointer<Float>,
+                             _ body: (Int, Vec) -> Void, tail: (Int, Float) -> Void) {
+    var tile = [Float](repeating: 0, count: cols + vecWidth)
+    for j in tile.indices { tile[j] = param[j % cols] }
+    tile.withUnsafeBufferPointer { tile in
+        let base = UnsafeRawPointer(tile.baseAddress!)
+        var i = 0
+        while i + vecWidth <= count {
+            body(i, base.advanced(by: (i % cols) * 4).loadUnaligned(as: Vec.self))
+            i += vecWidth
+        }
+        while i < count {
+            tail(i, param[i % cols])
+            i += 1
+        }
+    }
 }

@@ -22,9 +22,12 @@ func maxPool2d(_ x: Tensor, geometry g: ConvGeometry) -> Tensor {
                         let iw = ow * g.strideW - g.padLeft + kw
                         if iw < 0 || iw >= g.width { continue }
                         let offset = (ih * g.width + iw) * c
-                        for ch in 0..<c where base[offset + ch] > out.data[o + ch] || winner[o + ch] < 0 {
-                            out.data[o + ch] = base[offset + ch]
-                            winner[o + ch] = Int32(offset + ch)
+                        for ch in 0..<c {
+                            // Branch-free: the first tap always wins (−inf start), later ones when larger.
+                            let v = base[offset + ch]
+                            let better = v > out.data[o + ch] || winner[o + ch] < 0
+                            out.data[o + ch] = better ? v : out.data[o + ch]
+                            winner[o + ch] = better ? Int32(offset + ch) : winner[o + ch]
                         }
                     }
                 }

@@ -1,15 +1,47 @@
-"""The MNIST digits (LeCun, Cortes, Burges): 28x28 uint8 images, labels 0-9."""
+"""MNIST handwritten digits (LeCun, Cortes, Burges): 28x28 uint8 images, labels 0-9."""
+
+import numpy as np
 
 from . import _cache
+from ._download import get_file
 from ._idx import read_idx
 
+ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+FILE_HASH = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 _TEST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+_TRAIN_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")
+
+
+def load_data(path="mnist.npz"):
+    """`(x_train, y_train), (x_test, y_test)` as Keras returns them: uint8 arrays of shapes
+    (60000, 28, 28), (60000,), (10000, 28, 28), (10000,).
+
+    Read from `mnist.npz` (Keras's file) or the four original IDX files in a data directory, else
+    downloaded from Keras's source and checked against its SHA-256."""
+    idx = [_cache.find_file("mnist", [f]) for f in _TRAIN_FILES + _TEST_FILES]
+    if all(idx):
+        arrays = [read_idx(p) for p in idx]
+        return _checked((arrays[0], arrays[1]), (arrays[2], arrays[3]))
+    return load_npz(get_file("mnist", path, ORIGIN, FILE_HASH))
+
+
+def load_npz(path):
+    """The four arrays of a Keras-format mnist.npz."""
+    with np.load(path, allow_pickle=False) as f:
+        return _checked((f["x_train"], f["y_train"]), (f["x_test"], f["y_test"]))
+
+
+def _checked(train, test):
+    for x, y in (train, test):
+        if x.ndim != 3 or x.shape[1:] != (28, 28) or y.shape != (x.shape[0],):
+            raise ValueError(f"Unexpected MNIST shapes: images {x.shape}, labels {y.shape}.")
+    return (train[0].astype(np.uint8), train[1].astype(np.uint8)), (test[0].astype(np.uint8), test[1].astype(np.uint8))
 
 
 def load_test_set():
     """The 10,000-image MNIST test set as (images uint8 (10000, 28, 28), labels uint8 (10000,)), from
-    the local data directories (see `swiftnet.datasets`). Raises FileNotFoundError, naming the
-    files and where to put them, when they are missing."""
+    the local data directories (see `swiftnet.datasets`); no download. Raises FileNotFoundError,
+    naming the files and where to put them, when they are missing."""
     images = _cache.find_file("mnist", [_TEST_FILES[0], _TEST_FILES[0][:-3]])
     labels = _cache.find_file("mnist", [_TEST_FILES[1], _TEST_FILES[1][:-3]])
     if images is None or labels is None:
