@@ -218,8 +218,8 @@ def test_the_gil_is_released_during_engine_calls(rng):
     from swiftnet import _library
     model = swiftnet.Sequential([swiftnet.Input(shape=(256,)), layers.Dense(512, activation="relu"), layers.Dense(10)])
     model.compile(optimizer="adam", loss="mse")
-    x = rng.normal(size=(20000, 256)).astype(np.float32)
-    y = rng.normal(size=(20000, 10)).astype(np.float32)
+    x = rng.normal(size=(60000, 256)).astype(np.float32)
+    y = rng.normal(size=(60000, 10)).astype(np.float32)
     session = _library.NativeSession(model._engine, _library.MODE_TRAIN, x, y, batch_size=32)
     session.begin_epoch(0)
     start = time.perf_counter()
