@@ -160,6 +160,25 @@ final class ConvLayerTests: XCTestCase {
         XCTAssertEqual(layer.weights.map(\.name), ["gamma", "beta", "moving_mean", "moving_variance"])
     }
 
+    func testRandomFlipInTrainingMirrorsWholeImagesOrKeepsThem() throws {
+        let layer = try make("RandomFlip", #"{"mode": "horizontal", "seed": 9}"#, input: [3, 4, 1])
+        let tape = Tape()
+        tape.reset(recording: false, training: true)
+        let x = tape.input(shape: [40, 3, 4, 1])
+        for i in 0..<x.count { x.data[i] = Float(i) }
+        let y = try layer.call([x], context: CallContext(training: true)).values
+        var flipped = 0
+        for image in 0..<40 {
+            let original = (0..<12).map { Float(image * 12 + $0) }
+            let mirrored = (0..<3).flatMap { r in (0..<4).reversed().map { c in Float(image * 12 + r * 4 + c) } }
+            let got = Array(y[(image * 12)..<(image * 12 + 12)])
+            XCTAssertTrue(got == original || got == mirrored)
+            if got == mirrored { flipped += 1 }
+        }
+        XCTAssertTrue((8...32).contains(flipped), "\(flipped) of 40 flipped")
+        XCTAssertEqual(try layer.call([x], context: CallContext(training: false)).values, x.values)
+    }
+
     func testBadArgumentsAreErrors() {
         let cases: [(String, String, [Int], String)] = [
             ("Conv2D", #"{"filters": 4, "kernel_size": 5}"#, [3, 3, 1], "larger than the input"),

@@ -63,6 +63,15 @@ def test_automatic_names_follow_keras():
     assert mlp().name.startswith("sequential")
 
 
+def test_automatic_names_of_image_layers_are_keras_snake_case():
+    from swiftnet._naming import snake_case
+    assert [snake_case(n) for n in ["Conv2D", "MaxPooling2D", "BatchNormalization", "GlobalAveragePooling2D",
+                                     "Conv2DTranspose", "DepthwiseConv2D", "ZeroPadding2D", "UpSampling2D"]] == [
+        "conv2d", "max_pooling2d", "batch_normalization", "global_average_pooling2d", "conv2d_transpose",
+        "depthwise_conv2d", "zero_padding2d", "up_sampling2d"]
+    assert layers.Conv2D(2, 3).name.startswith("conv2d")
+
+
 def test_summary_prints_keras_table(capsys):
     model = mlp(name="digits")
     model.summary()
