@@ -48,7 +48,7 @@ setup(
     install_requires=["numpy>=1.21"],
     extras_require={
         "examples": ["scikit-learn", "matplotlib"],
-        "test": ["pytest", "scikit-learn", "matplotlib", "nbformat", "nbclient", "ipykernel"],
+        "test": ["pytest", "scikit-learn", "matplotlib", "nbformat", "nbclient", "ipykernel", "keras>=3.0", "jax[cpu]"],
     },
     cmdclass={"build_py": BuildSwiftLibrary},
     distclass=BinaryDistribution,

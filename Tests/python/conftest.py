@@ -19,3 +19,10 @@ def fixed_seed():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+def pytest_configure(config):
+    # Keras (for the parity tests) runs on JAX; Keras's own deprecation noise is not ours.
+    import os
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:keras.*")
