@@ -68,9 +68,10 @@ def test_depthwise_and_separable_match_numpy(rng):
 @pytest.mark.parametrize("layer_class,op", [(layers.MaxPooling2D, "max"), (layers.AveragePooling2D, "mean")])
 @pytest.mark.parametrize("pool,strides,padding", [((2, 2), None, "valid"), ((3, 3), (2, 2), "same"),
                                                   ((2, 3), (1, 2), "valid")])
-def test_pooling_matches_numpy(layer_class, op, pool, strides, padding, rng):
-    x = rng.normal(size=(4, 9, 8, 5)).astype(np.float32)
-    model = one_layer(layer_class(pool_size=pool, strides=strides, padding=padding), (9, 8, 5))
+@pytest.mark.parametrize("channels", [5, 37])
+def test_pooling_matches_numpy(layer_class, op, pool, strides, padding, channels, rng):
+    x = rng.normal(size=(4, 9, 8, channels)).astype(np.float32)
+    model = one_layer(layer_class(pool_size=pool, strides=strides, padding=padding), (9, 8, channels))
     expected = reference.pool2d(x, pool, strides or pool, padding, op)
     np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
 

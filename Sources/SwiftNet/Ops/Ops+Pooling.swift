@@ -1,5 +1,8 @@
 /// Pooling over channels-last images, fused single passes forward and backward.
 
+/// 0, 1, …, 15: lane i of a 16-channel block reads channel `start + i`.
+private let laneOffsets = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+
 /// Max pooling; `geometry` gives the window (kernel), strides and padding. Padded positions never
 /// win. The winning position of every output is kept for the backward pass.
 func maxPool2d(_ x: Tensor, geometry g: ConvGeometry) -> Tensor {
@@ -14,7 +17,30 @@ func maxPool2d(_ x: Tensor, geometry g: ConvGeometry) -> Tensor {
             let base = x.data + image * g.inPixels * c
             for ow in 0..<g.outWidth {
                 let o = ((image * g.outHeight + oh) * g.outWidth + ow) * c
-                for ch in 0..<c { out.data[o + ch] = -.infinity; winner[o + ch] = -1 }
+                var ch = 0
+                // 16 channels at a time; the first tap always wins, later ones when strictly larger.
+                while ch + vecWidth <= c {
+                    var best = Vec(repeating: -.infinity)
+                    var index = SIMD16<Int32>(repeating: -1)
+                    for kh in 0..<g.kernelH {
+                        let ih = oh * g.strideH - g.padTop + kh
+                        if ih < 0 || ih >= g.height { continue }
+                        for kw in 0..<g.kernelW {
+                            let iw = ow * g.strideW - g.padLeft + kw
+                            if iw < 0 || iw >= g.width { continue }
+                            let offset = (ih * g.width + iw) * c + ch
+                            let v = UnsafeRawPointer(base + offset).loadUnaligned(as: Vec.self)
+                            let better = (v .> best) .| (index .< 0)
+                            best.replace(with: v, where: better)
+                            index.replace(with: SIMD16<Int32>(repeating: Int32(offset)) &+ laneOffsets, where: better)
+                        }
+                    }
+                    UnsafeMutableRawPointer(out.data + o + ch).storeBytes(of: best, as: Vec.self)
+                    UnsafeMutableRawPointer(winner + o + ch).storeBytes(of: index, as: SIMD16<Int32>.self)
+                    ch += vecWidth
+                }
+                for ch in ch..<c { out.data[o + ch] = -.infinity; winner[o + ch] = -1 }
+                if ch == c { continue }
                 for kh in 0..<g.kernelH {
                     let ih = oh * g.strideH - g.padTop + kh
                     if ih < 0 || ih >= g.height { continue }
@@ -22,7 +48,7 @@ func maxPool2d(_ x: Tensor, geometry g: ConvGeometry) -> Tensor {
                         let iw = ow * g.strideW - g.padLeft + kw
                         if iw < 0 || iw >= g.width { continue }
                         let offset = (ih * g.width + iw) * c
-                        for ch in 0..<c {
+                        for ch in ch..<c {
                             // Branch-free: the first tap always wins (−inf start), later ones when larger.
                             let v = base[offset + ch]
                             let better = v > out.data[o + ch] || winner[o + ch] < 0
