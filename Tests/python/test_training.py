@@ -241,19 +241,12 @@ def test_mnist_convnet_reaches_97_percent_in_5_epochs():
     swiftnet.utils.set_random_seed(3)
     images, labels = swiftnet.datasets.mnist.load_test_set()
     x = images[..., None].astype("float32") / 255
+    # The convnet of the example (written out literally in test_datasets.py).
     model = swiftnet.Sequential([
-        swiftnet.Input(shape=(28, 28, 1)),
-        layers.RandomTranslation(0.1, 0.1),
-        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Conv2D(64, 3, padding="same", use_bias=False),
-        layers.BatchNormalization(),
-        layers.Activation("relu"),
-        layers.MaxPooling2D(2),
-        layers.Flatten(),
-        layers.Dropout(0.5),
-        layers.Dense(10, activation="softmax"),
-    ])
+        swiftnet.Input(shape=(28, 28, 1)), layers.RandomTranslation(0.1, 0.1),
+        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"), layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Conv2D(64, 3, padding="same", use_bias=False), layers.BatchNormalization(), layers.Activation("relu"),
+        layers.MaxPooling2D(2), layers.Flatten(), layers.Dropout(0.5), layers.Dense(10, activation="softmax")])
     model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
     model.fit(x[:8000], labels[:8000], batch_size=128, epochs=5, validation_split=0.1, verbose=0)
     loss, accuracy = model.evaluate(x[-2000:], labels[-2000:], verbose=0)

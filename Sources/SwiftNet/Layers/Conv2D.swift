@@ -4,11 +4,8 @@ public final class Conv2D: Layer {
     override public class var className: String { "Conv2D" }
     public let filters: Int
     public let groups: Int
-    public let activation: Activation
-    public let useBias: Bool
-    let window: WindowOptions
+    let conv: ConvSettings
     let kernelInitializer: Initializer
-    let biasInitializer: Initializer
     private var kernel: Tensor?
     private var bias: Tensor?
     private var geometry: ConvGeometry?
@@ -16,11 +13,8 @@ public final class Conv2D: Layer {
     public init(name: String, config: ConfigReader) throws {
         filters = try config.positiveInt("filters")
         groups = try config.positiveInt("groups", default: 1)
-        window = try WindowOptions(config, kernelKey: "kernel_size")
-        activation = try Activation.named(config.optionalString("activation"), owner: "Conv2D")
-        useBias = try config.bool("use_bias", default: true)
+        conv = try ConvSettings(config)
         kernelInitializer = try initializer(config, "kernel_initializer", default: "glorot_uniform")
-        biasInitializer = try initializer(config, "bias_initializer", default: "zeros")
         super.init(name: name)
         guard filters % groups == 0 else {
             throw invalid("The number of filters must be evenly divisible by the number of groups. Received: groups=\(groups), filters=\(filters).")
@@ -28,7 +22,7 @@ public final class Conv2D: Layer {
     }
 
     override public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
-        let g = try window.geometry(for: try singleInput(inputShapes), layer: self)
+        let g = try conv.window.geometry(for: try singleInput(inputShapes), layer: self)
         guard g.channels % groups == 0 else {
             throw invalid("The number of input channels must be evenly divisible by the number of groups. Received: groups=\(groups), input_shape=\(describeShape(inputShapes[0])).")
         }
@@ -36,15 +30,15 @@ public final class Conv2D: Layer {
     }
 
     override public func createWeights(for inputShapes: [[Int]]) throws {
-        let g = try window.geometry(for: inputShapes[0], layer: self)
+        let g = try conv.window.geometry(for: inputShapes[0], layer: self)
         geometry = g
         kernel = try addWeight(name: "kernel", shape: [g.kernelH, g.kernelW, g.channels / groups, filters],
                                initializer: kernelInitializer)
-        if useBias { bias = try addWeight(name: "bias", shape: [filters], initializer: biasInitializer) }
+        if conv.useBias { bias = try addWeight(name: "bias", shape: [filters], initializer: conv.biasInitializer) }
     }
 
     override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {
-        biasActivation(conv2d(inputs[0], kernel!, geometry: geometry!, groups: groups), bias: bias, activation)
+        biasActivation(conv2d(inputs[0], kernel!, geometry: geometry!, groups: groups), bias: bias, conv.activation)
     }
 }
 
@@ -53,28 +47,22 @@ public final class Conv2D: Layer {
 public final class Conv2DTranspose: Layer {
     override public class var className: String { "Conv2DTranspose" }
     public let filters: Int
-    public let activation: Activation
-    public let useBias: Bool
-    let window: WindowOptions
+    let conv: ConvSettings
     let outputPadding: [Int]?
     let kernelInitializer: Initializer
-    let biasInitializer: Initializer
     private var kernel: Tensor?
     private var bias: Tensor?
     private var geometry: ConvGeometry?
 
     public init(name: String, config: ConfigReader) throws {
         filters = try config.positiveInt("filters")
-        window = try WindowOptions(config, kernelKey: "kernel_size")
+        conv = try ConvSettings(config)
         outputPadding = config.has("output_padding") ? try config.intList("output_padding", count: 2) : nil
-        activation = try Activation.named(config.optionalString("activation"), owner: "Conv2DTranspose")
-        useBias = try config.bool("use_bias", default: true)
         kernelInitializer = try initializer(config, "kernel_initializer", default: "glorot_uniform")
-        biasInitializer = try initializer(config, "bias_initializer", default: "zeros")
         super.init(name: name)
         if let outputPadding {
-            for (p, s) in zip(outputPadding, [window.strides.0, window.strides.1]) where p < 0 || p >= s {
-                throw invalid("Each `output_padding` must be non-negative and smaller than the stride. Received: output_padding=\(outputPadding), strides=\([window.strides.0, window.strides.1])")
+            for (p, s) in zip(outputPadding, [conv.window.strides.0, conv.window.strides.1]) where p < 0 || p >= s {
+                throw invalid("Each `output_padding` must be non-negative and smaller than the stride. Received: output_padding=\(outputPadding), strides=\([conv.window.strides.0, conv.window.strides.1])")
             }
         }
     }
@@ -84,25 +72,25 @@ public final class Conv2DTranspose: Layer {
         let effective = (kernel - 1) * dilation + 1
         let length: Int
         if let outputPadding {
-            length = (input - 1) * stride + effective - 2 * (window.padding == .same ? effective / 2 : 0) + outputPadding
+            length = (input - 1) * stride + effective - 2 * (conv.window.padding == .same ? effective / 2 : 0) + outputPadding
         } else {
-            length = window.padding == .valid ? input * stride + max(effective - stride, 0) : input * stride
+            length = conv.window.padding == .valid ? input * stride + max(effective - stride, 0) : input * stride
         }
         // TensorFlow's "same" padding of the convolution that maps `length` back to `input`.
-        let pad = window.padding == .same ? max((input - 1) * stride + effective - length, 0) / 2 : 0
+        let pad = conv.window.padding == .same ? max((input - 1) * stride + effective - length, 0) / 2 : 0
         return (length, pad)
     }
 
     /// The convolution from this layer's output grid back to its input grid.
     private func makeGeometry(_ shape: [Int]) throws -> ConvGeometry {
         let (h, w, _) = try imageShape(shape, layer: self)
-        let rows = length(h, kernel: window.kernel.0, stride: window.strides.0, dilation: window.dilation.0, outputPadding: outputPadding?[0])
-        let cols = length(w, kernel: window.kernel.1, stride: window.strides.1, dilation: window.dilation.1, outputPadding: outputPadding?[1])
+        let rows = length(h, kernel: conv.window.kernel.0, stride: conv.window.strides.0, dilation: conv.window.dilation.0, outputPadding: outputPadding?[0])
+        let cols = length(w, kernel: conv.window.kernel.1, stride: conv.window.strides.1, dilation: conv.window.dilation.1, outputPadding: outputPadding?[1])
         guard rows.0 > 0, cols.0 > 0 else {
             throw invalid("Computed output size would be zero or negative for layer '\(name)' and input shape \(describeShape(shape)).")
         }
-        return ConvGeometry(height: rows.0, width: cols.0, channels: filters, kernel: window.kernel, stride: window.strides,
-                            dilation: window.dilation, pad: (rows.1, cols.1), output: (h, w))
+        return ConvGeometry(height: rows.0, width: cols.0, channels: filters, kernel: conv.window.kernel, stride: conv.window.strides,
+                            dilation: conv.window.dilation, pad: (rows.1, cols.1), output: (h, w))
     }
 
     override public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
@@ -112,13 +100,13 @@ public final class Conv2DTranspose: Layer {
 
     override public func createWeights(for inputShapes: [[Int]]) throws {
         geometry = try makeGeometry(inputShapes[0])
-        kernel = try addWeight(name: "kernel", shape: [window.kernel.0, window.kernel.1, filters, inputShapes[0][2]],
+        kernel = try addWeight(name: "kernel", shape: [conv.window.kernel.0, conv.window.kernel.1, filters, inputShapes[0][2]],
                                initializer: kernelInitializer)
-        if useBias { bias = try addWeight(name: "bias", shape: [filters], initializer: biasInitializer) }
+        if conv.useBias { bias = try addWeight(name: "bias", shape: [filters], initializer: conv.biasInitializer) }
     }
 
     override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {
-        biasActivation(conv2dTranspose(inputs[0], kernel!, geometry: geometry!), bias: bias, activation)
+        biasActivation(conv2dTranspose(inputs[0], kernel!, geometry: geometry!), bias: bias, conv.activation)
     }
 }
 
@@ -127,40 +115,34 @@ public final class Conv2DTranspose: Layer {
 public final class DepthwiseConv2D: Layer {
     override public class var className: String { "DepthwiseConv2D" }
     public let depthMultiplier: Int
-    public let activation: Activation
-    public let useBias: Bool
-    let window: WindowOptions
+    let conv: ConvSettings
     let kernelInitializer: Initializer
-    let biasInitializer: Initializer
     private var kernel: Tensor?
     private var bias: Tensor?
     private var geometry: ConvGeometry?
 
     public init(name: String, config: ConfigReader) throws {
         depthMultiplier = try config.positiveInt("depth_multiplier", default: 1)
-        window = try WindowOptions(config, kernelKey: "kernel_size")
-        activation = try Activation.named(config.optionalString("activation"), owner: "DepthwiseConv2D")
-        useBias = try config.bool("use_bias", default: true)
+        conv = try ConvSettings(config)
         kernelInitializer = try initializer(config, "depthwise_initializer", default: "glorot_uniform")
-        biasInitializer = try initializer(config, "bias_initializer", default: "zeros")
         super.init(name: name)
     }
 
     override public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
-        let g = try window.geometry(for: try singleInput(inputShapes), layer: self)
+        let g = try conv.window.geometry(for: try singleInput(inputShapes), layer: self)
         return [g.outHeight, g.outWidth, g.channels * depthMultiplier]
     }
 
     override public func createWeights(for inputShapes: [[Int]]) throws {
-        let g = try window.geometry(for: inputShapes[0], layer: self)
+        let g = try conv.window.geometry(for: inputShapes[0], layer: self)
         geometry = g
         kernel = try addWeight(name: "kernel", shape: [g.kernelH, g.kernelW, g.channels, depthMultiplier],
                                initializer: kernelInitializer)
-        if useBias { bias = try addWeight(name: "bias", shape: [g.channels * depthMultiplier], initializer: biasInitializer) }
+        if conv.useBias { bias = try addWeight(name: "bias", shape: [g.channels * depthMultiplier], initializer: conv.biasInitializer) }
     }
 
     override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {
-        biasActivation(depthwiseConv2d(inputs[0], kernel!, geometry: geometry!), bias: bias, activation)
+        biasActivation(depthwiseConv2d(inputs[0], kernel!, geometry: geometry!), bias: bias, conv.activation)
     }
 }
 
@@ -171,32 +153,27 @@ public final class SeparableConv2D: Layer {
     override public class var className: String { "SeparableConv2D" }
     public let filters: Int
     public let depthMultiplier: Int
-    public let activation: Activation
-    public let useBias: Bool
-    let window: WindowOptions
-    let depthwiseInitializer: Initializer, pointwiseInitializer: Initializer, biasInitializer: Initializer
+    let conv: ConvSettings
+    let depthwiseInitializer: Initializer, pointwiseInitializer: Initializer
     private var depthwise: Tensor?, pointwise: Tensor?, bias: Tensor?
     private var geometry: ConvGeometry?, pointwiseGeometry: ConvGeometry?
 
     public init(name: String, config: ConfigReader) throws {
         filters = try config.positiveInt("filters")
         depthMultiplier = try config.positiveInt("depth_multiplier", default: 1)
-        window = try WindowOptions(config, kernelKey: "kernel_size")
-        activation = try Activation.named(config.optionalString("activation"), owner: "SeparableConv2D")
-        useBias = try config.bool("use_bias", default: true)
+        conv = try ConvSettings(config)
         depthwiseInitializer = try initializer(config, "depthwise_initializer", default: "glorot_uniform")
         pointwiseInitializer = try initializer(config, "pointwise_initializer", default: "glorot_uniform")
-        biasInitializer = try initializer(config, "bias_initializer", default: "zeros")
         super.init(name: name)
     }
 
     override public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
-        let g = try window.geometry(for: try singleInput(inputShapes), layer: self)
+        let g = try conv.window.geometry(for: try singleInput(inputShapes), layer: self)
         return [g.outHeight, g.outWidth, filters]
     }
 
     override public func createWeights(for inputShapes: [[Int]]) throws {
-        let g = try window.geometry(for: inputShapes[0], layer: self)
+        let g = try conv.window.geometry(for: inputShapes[0], layer: self)
         geometry = g
         let middle = g.channels * depthMultiplier
         pointwiseGeometry = ConvGeometry(height: g.outHeight, width: g.outWidth, channels: middle, kernel: (1, 1),
@@ -204,11 +181,11 @@ public final class SeparableConv2D: Layer {
         depthwise = try addWeight(name: "depthwise_kernel", shape: [g.kernelH, g.kernelW, g.channels, depthMultiplier],
                                   initializer: depthwiseInitializer)
         pointwise = try addWeight(name: "pointwise_kernel", shape: [1, 1, middle, filters], initializer: pointwiseInitializer)
-        if useBias { bias = try addWeight(name: "bias", shape: [filters], initializer: biasInitializer) }
+        if conv.useBias { bias = try addWeight(name: "bias", shape: [filters], initializer: conv.biasInitializer) }
     }
 
     override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {
         let middle = depthwiseConv2d(inputs[0], depthwise!, geometry: geometry!)
-        return biasActivation(conv2d(middle, pointwise!, geometry: pointwiseGeometry!), bias: bias, activation)
+        return biasActivation(conv2d(middle, pointwise!, geometry: pointwiseGeometry!), bias: bias, conv.activation)
     }
 }

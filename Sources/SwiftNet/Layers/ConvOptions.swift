@@ -64,3 +64,18 @@ func imageShape(_ shape: [Int], layer: Layer) throws -> (Int, Int, Int) {
 func initializer(_ config: ConfigReader, _ key: String, default name: String) throws -> Initializer {
     try Initializer.from(config.json(key) ?? .string(name), owner: config.owner)
 }
+
+/// The arguments every convolution layer takes besides its kernel: window, activation and bias.
+struct ConvSettings {
+    let window: WindowOptions
+    let activation: Activation
+    let useBias: Bool
+    let biasInitializer: Initializer
+
+    init(_ config: ConfigReader) throws {
+        window = try WindowOptions(config, kernelKey: "kernel_size")
+        activation = try Activation.named(config.optionalString("activation"), owner: config.owner)
+        useBias = try config.bool("use_bias", default: true)
+        biasInitializer = try initializer(config, "bias_initializer", default: "zeros")
+    }
+}

@@ -11,6 +11,18 @@ func maxPool2d(_ x: Tensor, geometry g: ConvGeometry) -> Tensor {
     // Winning input offsets (within the image), stored as Int32 in float-sized scratch.
     let winners = Tensor.scratchBuffer(out.count, tape: out.tape)
     let winner = UnsafeMutableRawPointer(winners.pointer).bindMemory(to: Int32.self, capacity: out.count)
+    /// Calls `body(offset)` with the input offset (pixel · c) of every in-bounds tap of output (oh, ow).
+    @inline(__always) func forEachTap(_ oh: Int, _ ow: Int, _ body: (Int) -> Void) {
+        for kh in 0..<g.kernelH {
+            let ih = oh * g.strideH - g.padTop + kh
+            if ih < 0 || ih >= g.height { continue }
+            for kw in 0..<g.kernelW {
+                let iw = ow * g.strideW - g.padLeft + kw
+                if iw >= 0 && iw < g.width { body((ih * g.width + iw) * c) }
+            }
+        }
+    }
+
     parallelFor(n * g.outHeight, minChunk: max(1, 2048 / max(g.outWidth * c, 1))) { rows in
         for row in rows {
             let image = row / g.outHeight, oh = row % g.outHeight
@@ -22,18 +34,12 @@ func maxPool2d(_ x: Tensor, geometry g: ConvGeometry) -> Tensor {
                 while ch + vecWidth <= c {
                     var best = Vec(repeating: -.infinity)
                     var index = SIMD16<Int32>(repeating: -1)
-                    for kh in 0..<g.kernelH {
-                        let ih = oh * g.strideH - g.padTop + kh
-                        if ih < 0 || ih >= g.height { continue }
-                        for kw in 0..<g.kernelW {
-                            let iw = ow * g.strideW - g.padLeft + kw
-                            if iw < 0 || iw >= g.width { continue }
-                            let offset = (ih * g.width + iw) * c + ch
-                            let v = UnsafeRawPointer(base + offset).loadUnaligned(as: Vec.self)
-                            let better = (v .> best) .| (index .< 0)
-                            best.replace(with: v, where: better)
-                            index.replace(with: SIMD16<Int32>(repeating: Int32(offset)) &+ laneOffsets, where: better)
-                        }
+                    forEachTap(oh, ow) { tap in
+                        let offset = tap + ch
+                        let v = UnsafeRawPointer(base + offset).loadUnaligned(as: Vec.self)
+                        let better = (v .> best) .| (index .< 0)
+                        best.replace(with: v, where: better)
+                        index.replace(with: SIMD16<Int32>(repeating: Int32(offset)) &+ laneOffsets, where: better)
                     }
                     UnsafeMutableRawPointer(out.data + o + ch).storeBytes(of: best, as: Vec.self)
                     UnsafeMutableRawPointer(winner + o + ch).storeBytes(of: index, as: SIMD16<Int32>.self)
@@ -41,20 +47,13 @@ func maxPool2d(_ x: Tensor, geometry g: ConvGeometry) -> Tensor {
                 }
                 for ch in ch..<c { out.data[o + ch] = -.infinity; winner[o + ch] = -1 }
                 if ch == c { continue }
-                for kh in 0..<g.kernelH {
-                    let ih = oh * g.strideH - g.padTop + kh
-                    if ih < 0 || ih >= g.height { continue }
-                    for kw in 0..<g.kernelW {
-                        let iw = ow * g.strideW - g.padLeft + kw
-                        if iw < 0 || iw >= g.width { continue }
-                        let offset = (ih * g.width + iw) * c
-                        for ch in ch..<c {
-                            // Branch-free: the first tap always wins (−inf start), later ones when larger.
-                            let v = base[offset + ch]
-                            let better = v > out.data[o + ch] || winner[o + ch] < 0
-                            out.data[o + ch] = better ? v : out.data[o + ch]
-                            winner[o + ch] = better ? Int32(offset + ch) : winner[o + ch]
-                        }
+                forEachTap(oh, ow) { offset in
+                    for ch in ch..<c {
+                        // Branch-free: the first tap always wins (−inf start), later ones when larger.
+                        let v = base[offset + ch]
+                        let better = v > out.data[o + ch] || winner[o + ch] < 0
+                        out.data[o + ch] = better ? v : out.data[o + ch]
+                        winner[o + ch] = better ? Int32(offset + ch) : winner[o + ch]
                     }
                 }
             }

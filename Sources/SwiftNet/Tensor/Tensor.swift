@@ -22,14 +22,8 @@ public final class Tensor {
     var activationSource: (input: Tensor, activation: Activation)?
 
     /// A heap tensor with its own memory (zero-filled).
-    public init(zeros shape: [Int]) {
-        self.shape = shape
-        count = shape.reduce(1, *)
-        let buffer = FloatBuffer(capacity: count)
-        storage = buffer
-        data = buffer.pointer
-        tape = nil
-        requiresGrad = false
+    public convenience init(zeros shape: [Int]) {
+        self.init(heap: shape, trainable: false)
     }
 
     /// A heap tensor holding `values`.
@@ -40,17 +34,23 @@ public final class Tensor {
     }
 
     /// A trainable weight: heap memory and a persistent gradient buffer.
-    public init(variable shape: [Int]) {
+    public convenience init(variable shape: [Int]) {
+        self.init(heap: shape, trainable: true)
+    }
+
+    private init(heap shape: [Int], trainable: Bool) {
         self.shape = shape
         count = shape.reduce(1, *)
         let buffer = FloatBuffer(capacity: count)
         storage = buffer
         data = buffer.pointer
         tape = nil
-        requiresGrad = true
-        let g = FloatBuffer(capacity: count)
-        gradStorage = g
-        grad = g.pointer
+        requiresGrad = trainable
+        if trainable {
+            let g = FloatBuffer(capacity: count)
+            gradStorage = g
+            grad = g.pointer
+        }
     }
 
     /// A tensor in `tape`'s arena, or on the heap without one.
