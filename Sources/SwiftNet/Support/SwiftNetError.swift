@@ -32,8 +32,8 @@ func describeShape(_ shape: [Int], batch: Bool = true) -> String {
     return dims.count == 1 ? "(\(dims[0]),)" : "(" + dims.joined(separator: ", ") + ")"
 }
 
-/// The largest number of floats one tensor may hold (16 GiB): larger requests are errors, not traps.
-public let maxTensorElements = 1 << 32
+/// The largest number of floats one tensor may hold (4 GiB): larger requests are errors, not traps.
+public let maxTensorElements = 1 << 30
 
 /// The element count of `shape`, or an error if it overflows or exceeds `maxTensorElements`.
 public func checkedCount(_ shape: [Int], what: String) throws -> Int {
