@@ -207,3 +207,48 @@ def test_no_input_can_crash_the_interpreter():
     assert result.returncode == 0, result.stderr
     # The oversized batch is clamped to the data (a valid fit); every other attempt is refused.
     assert "refused 10 of 11" in result.stdout, result.stdout + result.stderr
+
+
+def test_extreme_layer_configs_never_crash():
+    """Every engine layer with hostile arguments and input shapes, in a subprocess that must live."""
+    result = run_python("""
+        import itertools, json, numpy as np
+        from swiftnet import _library
+        hostile = [0, -1, 1, 3, 2**31, 2**40, 2**62, 2**53 + 1, 1e308, -1e308, 0.5, "3", None, [], [2**40, 2**40],
+                   [-5, 2], [1, 2, 3], [[1, 2], [3, 2**50]], {"class_name": "Zeros"}, True]
+        keys = {
+            "Dense": ["units"], "Conv2D": ["filters", "kernel_size", "strides", "dilation_rate", "groups"],
+            "Conv2DTranspose": ["filters", "kernel_size", "strides", "output_padding"],
+            "DepthwiseConv2D": ["kernel_size", "depth_multiplier", "strides"],
+            "SeparableConv2D": ["filters", "kernel_size", "depth_multiplier"],
+            "MaxPooling2D": ["pool_size", "strides"], "AveragePooling2D": ["pool_size", "strides"],
+            "ZeroPadding2D": ["padding"], "UpSampling2D": ["size"], "Reshape": ["target_shape"],
+            "RandomCrop": ["height", "width"], "RandomTranslation": ["height_factor", "width_factor"],
+            "RandomZoom": ["height_factor"], "RandomRotation": ["factor"], "RandomContrast": ["factor", "value_range"],
+            "Dropout": ["rate"], "BatchNormalization": ["momentum", "epsilon", "axis"], "Rescaling": ["scale", "offset"],
+            "Normalization": ["mean", "variance"], "Activation": ["activation"], "Flatten": [], "RandomFlip": ["mode"],
+            "GlobalAveragePooling2D": ["keepdims"], "InputLayer": ["shape"],
+        }
+        base = {"Dense": {"units": 2}, "Conv2D": {"filters": 2, "kernel_size": 3}, "Conv2DTranspose": {"filters": 2, "kernel_size": 3},
+                "DepthwiseConv2D": {"kernel_size": 3}, "SeparableConv2D": {"filters": 2, "kernel_size": 3},
+                "Reshape": {"target_shape": [-1]}, "RandomCrop": {"height": 2, "width": 2},
+                "RandomTranslation": {"height_factor": 0.1, "width_factor": 0.1}, "RandomZoom": {"height_factor": 0.1},
+                "RandomRotation": {"factor": 0.1}, "RandomContrast": {"factor": 0.1}, "Dropout": {"rate": 0.1},
+                "Rescaling": {"scale": 1}, "Activation": {"activation": "relu"}, "InputLayer": {"shape": [3]}}
+        shapes = [(), (5,), (8, 8, 3), (2**30, 2, 1), (1, 1, 1), (3, 2**20, 2**20)]
+        calls = 0
+        for cls, names in keys.items():
+            for name, value in itertools.product(names or [None], hostile):
+                config = dict(base.get(cls, {}))
+                if name:
+                    config[name] = value
+                for shape in shapes:
+                    calls += 1
+                    try:
+                        _library.layer_output_shape({"class_name": cls, "name": "x", "config": config}, shape)
+                    except (ValueError, TypeError):
+                        pass
+        print("survived", calls)
+    """)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "survived" in result.stdout

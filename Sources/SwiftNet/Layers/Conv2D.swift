@@ -126,6 +126,7 @@ public final class DepthwiseConv2D: Layer {
         conv = try ConvSettings(config)
         kernelInitializer = try initializer(config, "depthwise_initializer", default: "glorot_uniform")
         super.init(name: name)
+        guard depthMultiplier <= WindowOptions.largest else { throw invalid("`depth_multiplier` is too large. Received: \(depthMultiplier)") }
     }
 
     override public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
@@ -165,6 +166,7 @@ public final class SeparableConv2D: Layer {
         depthwiseInitializer = try initializer(config, "depthwise_initializer", default: "glorot_uniform")
         pointwiseInitializer = try initializer(config, "pointwise_initializer", default: "glorot_uniform")
         super.init(name: name)
+        guard depthMultiplier <= WindowOptions.largest else { throw invalid("`depth_multiplier` is too large. Received: \(depthMultiplier)") }
     }
 
     override public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {

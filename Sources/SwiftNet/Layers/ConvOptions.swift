@@ -1,5 +1,7 @@
 /// The window arguments shared by convolution and pooling layers, read from a Keras config.
 struct WindowOptions {
+    /// Upper bound of window sizes, strides and dilations, so that index arithmetic cannot overflow.
+    static let largest = 1 << 16
     let kernel: (Int, Int)
     let strides: (Int, Int)
     let dilation: (Int, Int)
@@ -25,6 +27,9 @@ struct WindowOptions {
         }
         guard d.allSatisfy({ $0 > 0 }) else {
             throw SwiftNetError.value("[\(owner)] The argument `dilation_rate` cannot contain 0 or negative values. Received: dilation_rate=\(d)")
+        }
+        for (key, values) in [(kernelKey, k), ("strides", s), ("dilation_rate", d)] where values.contains(where: { $0 > WindowOptions.largest }) {
+            throw SwiftNetError.value("[\(owner)] The argument `\(key)` is too large (at most \(WindowOptions.largest)). Received: \(key)=\(values)")
         }
         if s.contains(where: { $0 > 1 }) && d.contains(where: { $0 > 1 }) {
             throw SwiftNetError.value("[\(owner)] strides > 1 not supported in conjunction with dilation_rate > 1. Received: strides=\(s) and dilation_rate=\(d)")

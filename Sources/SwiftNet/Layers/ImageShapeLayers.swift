@@ -26,6 +26,7 @@ public final class ZeroPadding2D: Layer {
         (top, bottom, left, right) = (pads[0], pads[1], pads[2], pads[3])
         super.init(name: name)
         guard pads.allSatisfy({ $0 >= 0 }) else { throw invalid("`padding` cannot contain negative values. Received: \(pads)") }
+        guard pads.allSatisfy({ $0 <= WindowOptions.largest }) else { throw invalid("`padding` is too large. Received: \(pads)") }
     }
 
     override public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
@@ -51,7 +52,9 @@ public final class UpSampling2D: Layer {
         let interpolation = try config.string("interpolation", default: "nearest")
         bilinear = interpolation == "bilinear"
         super.init(name: name)
-        guard s.allSatisfy({ $0 > 0 }) else { throw invalid("`size` must be positive. Received: size=\(s)") }
+        guard s.allSatisfy({ $0 > 0 && $0 <= WindowOptions.largest }) else {
+            throw invalid("`size` must be positive and at most \(WindowOptions.largest). Received: size=\(s)")
+        }
         guard ["nearest", "bilinear"].contains(interpolation) else {
             throw invalid("`interpolation` must be \"nearest\" or \"bilinear\". Received: interpolation=\(interpolation)")
         }

@@ -15,8 +15,8 @@ public final class Reshape: Layer {
 
     override public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
         let input = try singleInput(inputShapes)
-        let total = input.reduce(1, *)
-        let known = targetShape.filter { $0 != -1 }.reduce(1, *)
+        let total = try checkedCount(input, what: className)
+        let known = try checkedCount(targetShape.filter { $0 != -1 }, what: className)
         var shape = targetShape
         if let unknown = shape.firstIndex(of: -1) {
             guard known > 0, total % known == 0 else {
@@ -24,7 +24,7 @@ public final class Reshape: Layer {
             }
             shape[unknown] = total / known
         }
-        guard shape.reduce(1, *) == total else {
+        guard try checkedCount(shape, what: className) == total else {
             throw invalid("Total size of the new array must be unchanged: input_shape=\(describeShape(input)), "
                           + "target_shape=\(describeShape(targetShape, batch: false)).")
         }
