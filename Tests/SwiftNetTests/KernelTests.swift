@@ -1,3 +1,4 @@
+import Dispatch
 import XCTest
 @testable import SwiftNet
 
@@ -60,6 +61,26 @@ final class KernelTests: XCTestCase {
                 XCTAssertEqual(Double(out[c]), expected, accuracy: 1e-3)
             }
         }
+    }
+
+    func testWorkerPoolRunsEveryPartOnceUnderConcurrentCallers() {
+        // Thousands of short sections from two threads at once: one gets the pool, the other runs
+        // its parts itself; every part must run exactly once either way.
+        let callers = 2, sections = 3000
+        var totals = [Int](repeating: 0, count: callers)
+        totals.withUnsafeMutableBufferPointer { totals in
+            DispatchQueue.concurrentPerform(iterations: callers) { caller in
+                for section in 0..<sections {
+                    var hits = [Int](repeating: 0, count: 64)
+                    hits.withUnsafeMutableBufferPointer { hits in
+                        parallelFor(64, minChunk: 1) { range in for i in range { hits[i] += 1 } }
+                    }
+                    XCTAssertEqual(hits, [Int](repeating: 1, count: 64), "section \(section)")
+                    totals[caller] += hits.reduce(0, +)
+                }
+            }
+        }
+        XCTAssertEqual(totals, [Int](repeating: 64 * sections, count: callers))
     }
 
     func testGatherFindsExactlyTheNonZeros() {

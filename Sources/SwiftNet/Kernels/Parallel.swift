@@ -1,4 +1,3 @@
-import Dispatch
 
 /// Runs `body` over row ranges of a rows × cols array, in parallel once there is enough work
 /// (large inference batches); small training batches stay on one thread.
@@ -15,7 +14,7 @@ func parallelFor(_ count: Int, minChunk: Int, _ body: (Range<Int>) -> Void) {
         return
     }
     let chunk = (count + workers - 1) / workers
-    DispatchQueue.concurrentPerform(iterations: workers) { w in
+    WorkerPool.shared.run(parts: workers) { w in
         let start = w * chunk
         let end = min(count, start + chunk)
         if start < end { body(start..<end) }
@@ -33,7 +32,7 @@ func parallelWorkers(_ count: Int, _ body: (Int, Range<Int>) -> Void) -> Int {
         body(0, 0..<count)
         return 1
     }
-    DispatchQueue.concurrentPerform(iterations: workers) { w in
+    WorkerPool.shared.run(parts: workers) { w in
         let start = w * chunk
         body(w, start..<min(count, start + chunk))
     }
