@@ -102,24 +102,28 @@ struct ConvGeometry: Equatable {
     func col2im(_ cols: UnsafePointer<Float>, images: Range<Int>, channelStart: Int = 0, groupChannels: Int? = nil,
                 into x: UnsafeMutablePointer<Float>) {
         let cg = groupChannels ?? channels
-        let rowSize = kernelH * kernelW * cg
-        do {
-            for item in 0..<images.count {
-                let n = images.lowerBound + item
-                let image = x + n * inPixels * channels + channelStart
-                var src = cols + item * outPixels * rowSize
-                for oh in 0..<outHeight {
-                    for ow in 0..<outWidth {
-                        for kh in 0..<kernelH {
-                            let ih = oh * strideH - padTop + kh * dilationH
-                            for kw in 0..<kernelW {
-                                let iw = ow * strideW - padLeft + kw * dilationW
-                                if ih >= 0, ih < height, iw >= 0, iw < width {
-                                    addFloats(src, image + (ih * width + iw) * channels, cg)
+        let run = kernelW * cg
+        let contiguousRuns = cg == channels && dilationW == 1
+        var src = cols
+        for n in images {
+            let image = x + n * inPixels * channels + channelStart
+            for oh in 0..<outHeight {
+                for ow in 0..<outWidth {
+                    let iw0 = ow * strideW - padLeft
+                    for kh in 0..<kernelH {
+                        let ih = oh * strideH - padTop + kh * dilationH
+                        if ih >= 0 && ih < height {
+                            if contiguousRuns && iw0 >= 0 && iw0 + kernelW <= width {
+                                // A kernel row's pixels are one contiguous run, as in im2col.
+                                addFloats(src, image + (ih * width + iw0) * channels, run)
+                            } else {
+                                for kw in 0..<kernelW {
+                                    let iw = iw0 + kw * dilationW
+                                    if iw >= 0, iw < width { addFloats(src + kw * cg, image + (ih * width + iw) * channels, cg) }
                                 }
-                                src += cg
                             }
                         }
+                        src += run
                     }
                 }
             }

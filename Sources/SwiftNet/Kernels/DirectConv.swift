@@ -130,7 +130,9 @@ struct DirectConv {
         for fg in 0..<((filters + 7) / 8) {
             let count = min(8, filters - fg * 8)
             // Missing filters of the last group read the first plane; their sums are discarded.
-            let d = (0..<8).map { gradientPlanes + (fg * 8 + ($0 < count ? $0 : 0)) * outPlane }
+            func plane(_ j: Int) -> UnsafePointer<Float> { gradientPlanes + (fg * 8 + (j < count ? j : 0)) * outPlane }
+            let d0 = plane(0), d1 = plane(1), d2 = plane(2), d3 = plane(3)
+            let d4 = plane(4), d5 = plane(5), d6 = plane(6), d7 = plane(7)
             for c in 0..<g.channels {
                 for kh in 0..<g.kernelH {
                     for kw in 0..<g.kernelW {
@@ -140,10 +142,11 @@ struct DirectConv {
                             let o = oh * paddedOutWidth
                             for ob in stride(from: 0, to: paddedOutWidth, by: vecWidth) {
                                 let v = load(row + ob)
-                                a0.addProduct(v, load(d[0] + o + ob)); a1.addProduct(v, load(d[1] + o + ob))
-                                a2.addProduct(v, load(d[2] + o + ob)); a3.addProduct(v, load(d[3] + o + ob))
-                                a4.addProduct(v, load(d[4] + o + ob)); a5.addProduct(v, load(d[5] + o + ob))
-                                a6.addProduct(v, load(d[6] + o + ob)); a7.addProduct(v, load(d[7] + o + ob))
+                                let at = o + ob
+                                a0.addProduct(v, load(d0 + at)); a1.addProduct(v, load(d1 + at))
+                                a2.addProduct(v, load(d2 + at)); a3.addProduct(v, load(d3 + at))
+                                a4.addProduct(v, load(d4 + at)); a5.addProduct(v, load(d5 + at))
+                                a6.addProduct(v, load(d6 + at)); a7.addProduct(v, load(d7 + at))
                             }
                         }
                         let tap = (c * g.kernelH + kh) * g.kernelW + kw

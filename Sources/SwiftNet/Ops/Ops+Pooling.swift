@@ -30,6 +30,40 @@ func maxPool2d(_ x: Tensor, geometry g: ConvGeometry) -> Tensor {
             for ow in 0..<g.outWidth {
                 let o = ((image * g.outHeight + oh) * g.outWidth + ow) * c
                 var ch = 0
+                let top = oh * g.strideH - g.padTop, left = ow * g.strideW - g.padLeft
+                if top >= 0 && top + g.kernelH <= g.height && left >= 0 && left + g.kernelW <= g.width {
+                    // The whole window is inside the image: plain loops, 16 channels at a time.
+                    while ch + vecWidth <= c {
+                        var best = Vec(repeating: -.infinity)
+                        var index = SIMD16<Int32>(repeating: 0)
+                        for ih in top..<(top + g.kernelH) {
+                            for iw in left..<(left + g.kernelW) {
+                                let offset = (ih * g.width + iw) * c + ch
+                                let v = UnsafeRawPointer(base + offset).loadUnaligned(as: Vec.self)
+                                let better = v .> best
+                                best.replace(with: v, where: better)
+                                index.replace(with: SIMD16<Int32>(repeating: Int32(offset)) &+ laneOffsets, where: better)
+                            }
+                        }
+                        UnsafeMutableRawPointer(out.data + o + ch).storeBytes(of: best, as: Vec.self)
+                        UnsafeMutableRawPointer(winner + o + ch).storeBytes(of: index, as: SIMD16<Int32>.self)
+                        ch += vecWidth
+                    }
+                    for ch in ch..<c {
+                        var best = -Float.infinity, index = Int32(0)
+                        for ih in top..<(top + g.kernelH) {
+                            for iw in left..<(left + g.kernelW) {
+                                let offset = (ih * g.width + iw) * c + ch
+                                let better = base[offset] > best
+                                best = better ? base[offset] : best
+                                index = better ? Int32(offset) : index
+                            }
+                        }
+                        out.data[o + ch] = best
+                        winner[o + ch] = index
+                    }
+                    continue
+                }
                 // 16 channels at a time; the first tap always wins, later ones when strictly larger.
                 while ch + vecWidth <= c {
                     var best = Vec(repeating: -.infinity)
