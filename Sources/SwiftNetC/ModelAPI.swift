@@ -167,11 +167,3 @@ public func sn_model_set_learning_rate(_ model: OpaquePointer?, _ value: Double)
         try handle.lock.withLock { try compiledOptimizer(handle.model).learningRate = Float(value) }
     }
 }
-
-@_cdecl("sn_model_reset_optimizer")
-public func sn_model_reset_optimizer(_ model: OpaquePointer?) -> Int32 {
-    guarded {
-        let handle = try ModelHandle.from(model)
-        try handle.lock.withLock { try handle.model.resetOptimizer() }
-    }
-}

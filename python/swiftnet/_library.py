@@ -39,7 +39,6 @@ SIGNATURES = {
     "sn_model_compile": (ctypes.c_int32, [_handle, ctypes.c_char_p]),
     "sn_model_get_learning_rate": (ctypes.c_int32, [_handle, _c_double_p]),
     "sn_model_set_learning_rate": (ctypes.c_int32, [_handle, ctypes.c_double]),
-    "sn_model_reset_optimizer": (ctypes.c_int32, [_handle]),
     "sn_session_create": (ctypes.c_int32, [_handle, ctypes.c_int32,
                                            _c_float_p, _c_int64_p, ctypes.c_int32,
                                            _c_float_p, _c_int64_p, ctypes.c_int32,
@@ -187,9 +186,6 @@ class NativeModel:
 
     def set_learning_rate(self, value):
         check(lib.sn_model_set_learning_rate(self.handle, float(value)))
-
-    def reset_optimizer(self):
-        check(lib.sn_model_reset_optimizer(self.handle))
 
 
 class NativeSession:

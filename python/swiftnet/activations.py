@@ -38,6 +38,3 @@ def get(identifier):
         f"Could not interpret activation function identifier: {identifier!r}. Expected one of the "
         f"names {', '.join(NAMES)} (custom Python functions cannot run inside the Swift engine).")
 
-
-def serialize(identifier):
-    return get(identifier)

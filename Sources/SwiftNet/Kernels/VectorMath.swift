@@ -193,27 +193,6 @@ enum Reduce {
         }
     }
 
-    static func sum(_ src: UnsafePointer<Float>, _ count: Int) -> Double {
-        var total = 0.0
-        var i = 0
-        while i + vecWidth <= count {
-            var acc = Vec()
-            let end = min(count, i + 4096)
-            while i + vecWidth <= end {
-                acc += UnsafeRawPointer(src + i).loadUnaligned(as: Vec.self)
-                i += vecWidth
-            }
-            total += Double(acc.sum())
-        }
-        while i < count { total += Double(src[i]); i += 1 }
-        return total
-    }
-
-    /// Whether every value is finite (no NaN or ±inf).
-    static func allFinite(_ src: UnsafePointer<Float>, _ count: Int) -> Bool {
-        firstNonFinite(src, count) == nil
-    }
-
     /// Index of the first NaN or ±inf; large arrays are scanned on all cores.
     static func firstNonFinite(_ src: UnsafePointer<Float>, _ count: Int) -> Int? {
         let chunks = max(1, min(Parallelism.threads, count / (1 << 20)))

@@ -19,7 +19,6 @@ public final class Model {
     public private(set) var loss: Loss?
     public private(set) var optimizer: Optimizer?
     public private(set) var metrics: [Metric] = []
-    private var compileSettings: JSON?
     /// Scratch memory and gradient records of the current step.
     let tape = Tape()
 
@@ -105,14 +104,8 @@ public final class Model {
         loss = newLoss
         optimizer = newOptimizer
         metrics = newMetrics
-        compileSettings = settings
     }
 
-    /// Replaces the optimizer by a fresh one with the compiled settings (moments and iterations at 0).
-    public func resetOptimizer() throws {
-        guard let compileSettings else { throw SwiftNetError.state("You must call `compile()` before resetting the optimizer.") }
-        try compile(compileSettings)
-    }
 
     /// Runs the layers on a batch `x` (shape [batch] + inputShape) on the model's tape.
     func forward(_ x: Tensor, training: Bool) throws -> Tensor {
@@ -124,14 +117,5 @@ public final class Model {
             outputs[i] = try node.layer.call(inputs, context: context)
         }
         return outputs[outputNode]!
-    }
-
-    /// The outputs for `count` samples at `x` (already validated), written to `output`.
-    public func predict(_ x: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>) throws {
-        tape.reset(recording: false, training: false)
-        let input = tape.input(shape: [count] + inputShape)
-        input.data.update(from: x, count: input.count)
-        let result = try forward(input, training: false)
-        output.update(from: result.data, count: result.count)
     }
 }

@@ -18,18 +18,13 @@ public struct Dataset {
     public var sampleSize: Int { sampleShape.reduce(1, *) }
     public var targetSize: Int { targetShape.reduce(1, *) }
 
-    /// Copies the samples at `indices` (or the run starting at `start`) into `x`/`y` batch buffers.
-    func gather(start: Int, count n: Int, order: [Int]?, x dst: UnsafeMutablePointer<Float>, y yDst: UnsafeMutablePointer<Float>?) {
+    /// Copies the samples at `order[start..<start + n]` into `x`/`y` batch buffers.
+    func gather(start: Int, count n: Int, order: [Int], x dst: UnsafeMutablePointer<Float>, y yDst: UnsafeMutablePointer<Float>?) {
         let size = sampleSize, tsize = targetSize
-        if let order {
-            for i in 0..<n {
-                let s = order[start + i]
-                (dst + i * size).update(from: x + s * size, count: size)
-                if let y, let yDst { (yDst + i * tsize).update(from: y + s * tsize, count: tsize) }
-            }
-        } else {
-            dst.update(from: x + start * size, count: n * size)
-            if let y, let yDst { yDst.update(from: y + start * tsize, count: n * tsize) }
+        for i in 0..<n {
+            let s = order[start + i]
+            (dst + i * size).update(from: x + s * size, count: size)
+            if let y, let yDst { (yDst + i * tsize).update(from: y + s * tsize, count: tsize) }
         }
     }
 }

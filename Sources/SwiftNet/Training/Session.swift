@@ -136,15 +136,15 @@ public final class Session {
         let training = mode == .train
         tape.reset(recording: training, training: training)
         let x: Tensor
-        var y: UnsafeMutablePointer<Float>?
-        if order == nil {
-            // In order: the batch is a run of the caller's arrays, read in place.
-            x = tape.input(viewing: data.x + position * data.sampleSize, shape: [n] + data.sampleShape)
-            y = data.y.map { UnsafeMutablePointer(mutating: $0 + position * data.targetSize) }
-        } else {
+        let y: UnsafeMutablePointer<Float>?
+        if let order {
             x = tape.input(shape: [n] + data.sampleShape)
             y = mode == .predict ? nil : tape.scratch(n * data.targetSize)
             data.gather(start: position, count: n, order: order, x: x.data, y: y)
+        } else {
+            // In order: the batch is a run of the caller's arrays, read in place.
+            x = tape.input(viewing: data.x + position * data.sampleSize, shape: [n] + data.sampleShape)
+            y = data.y.map { UnsafeMutablePointer(mutating: $0 + position * data.targetSize) }
         }
         let prediction = try model.forward(x, training: training)
         if mode == .predict {

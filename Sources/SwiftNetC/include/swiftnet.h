@@ -107,9 +107,6 @@ int32_t sn_model_compile(sn_model *model, const char *settings_json);
 int32_t sn_model_get_learning_rate(sn_model *model, double *out_value);
 int32_t sn_model_set_learning_rate(sn_model *model, double value);
 
-/* Resets the optimizer's state (moments, iteration count) as a fresh compile would. */
-int32_t sn_model_reset_optimizer(sn_model *model);
-
 /* A pass over a dataset: training (SN_MODE_TRAIN), evaluation or prediction.
  *   x, x_shape[x_rank]: the samples; x_shape[0] is the sample count.
  *   y, y_shape[y_rank]: the targets (train, evaluate); NULL/0 for predict.
