@@ -77,7 +77,8 @@ final class ConvLayerTests: XCTestCase {
                                     ("RandomTranslation", #"{"height_factor": 0.3, "width_factor": 0.3, "seed": 2, "fill_mode": "constant"}"#),
                                     ("RandomRotation", #"{"factor": 0.1, "seed": 3, "fill_mode": "nearest"}"#),
                                     ("RandomZoom", #"{"height_factor": 0.2, "seed": 4}"#),
-                                    ("RandomContrast", #"{"factor": 0.5, "seed": 5, "value_range": [-100, 100]}"#)] {
+                                    ("RandomContrast", #"{"factor": 0.5, "seed": 5, "value_range": [-100, 100]}"#),
+                                    ("RandomCrop", #"{"height": 3, "width": 4, "seed": 7}"#)] {
             let input = [5, 5, 2]
             var checker = GradientChecker()
             checker.tolerance = 3e-2
