@@ -42,11 +42,29 @@ def convnet(lib):
     ])
 
 
-@pytest.mark.parametrize("build,shape", [(mlp, (28, 28)), (convnet, (28, 28, 1))])
+def image_layers(lib):
+    return lib.Sequential([
+        lib.Input(shape=(12, 10, 3)),
+        lib.layers.Rescaling(1 / 255, offset=-0.5),
+        lib.layers.Normalization(mean=[0.1, -0.2, 0.3], variance=[1.0, 2.0, 0.5]),
+        lib.layers.ZeroPadding2D(((1, 2), (0, 1))),
+        lib.layers.SeparableConv2D(6, 3, depth_multiplier=2, padding="same", activation="elu"),
+        lib.layers.MaxPooling2D(3, strides=2, padding="same"),
+        lib.layers.UpSampling2D(2, interpolation="bilinear"),
+        lib.layers.Conv2D(4, 3, dilation_rate=2, activation="swish"),
+        lib.layers.UpSampling2D((1, 2)),
+        lib.layers.Conv2D(6, 1, groups=2),
+        lib.layers.RandomFlip(), lib.layers.RandomRotation(0.2), lib.layers.RandomZoom(0.2),
+        lib.layers.GlobalMaxPooling2D(),
+        lib.layers.Dense(3, activation="softmax"),
+    ])
+
+
+@pytest.mark.parametrize("build,shape", [(mlp, (28, 28)), (convnet, (28, 28, 1)), (image_layers, (12, 10, 3))])
 def test_same_weights_same_predictions(build, shape, rng):
     k_model, s_model = both(build)
     assert [w.shape for w in s_model.get_weights()] == [tuple(w.shape) for w in k_model.get_weights()]
-    x = rng.random((64,) + shape).astype(np.float32)
+    x = rng.random((64,) + shape).astype(np.float32) * (255 if build is image_layers else 1)
     np.testing.assert_allclose(s_model.predict(x, verbose=0), np.asarray(k_model.predict(x, verbose=0)),
                                rtol=1e-4, atol=1e-6)
 
