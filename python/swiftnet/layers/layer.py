@@ -124,10 +124,11 @@ class Layer:
                 raise ValueError(
                     f"Layer {self.name} weight shape {tuple(spec['shape'])} is not compatible with provided "
                     f"weight shape {tuple(value.shape)}.")
-            arrays.append(np.ascontiguousarray(value, dtype=np.float32))
-        for i, array in enumerate(arrays):
+            array = np.ascontiguousarray(value, dtype=np.float32)
             if not np.isfinite(array).all():
                 raise ValueError(f"Weights for layer '{self.name}' contain NaN or infinite values.")
+            arrays.append(array)
+        # Checked all before writing any, so that a bad list changes nothing.
         for i, array in enumerate(arrays):
             self._model._engine.set_weight(self._node_index, i, array)
 
