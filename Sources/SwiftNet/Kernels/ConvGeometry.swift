@@ -147,12 +147,17 @@ func copyFloats(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
     }
 }
 
-/// dst[0..<n] += src[0..<n].
+/// dst[0..<n] += src[0..<n]: whole vectors, then the few left one by one.
 @inline(__always)
 func addFloats(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
-    if n < 16 {
-        for i in 0..<n { dst[i] += src[i] }
-    } else {
-        vectorMap2(n, dst, src, dst) { $0 + $1 }
+    var i = 0
+    while i + vecWidth <= n {
+        let sum = UnsafeRawPointer(dst + i).loadUnaligned(as: Vec.self) + UnsafeRawPointer(src + i).loadUnaligned(as: Vec.self)
+        UnsafeMutableRawPointer(dst + i).storeBytes(of: sum, as: Vec.self)
+        i += vecWidth
+    }
+    while i < n {
+        dst[i] += src[i]
+        i += 1
     }
 }

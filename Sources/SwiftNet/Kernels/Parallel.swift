@@ -5,6 +5,15 @@ func parallelRows(_ rows: Int, _ cols: Int, _ body: (Range<Int>) -> Void) {
     parallelFor(rows, minChunk: max(1, (1 << 16) / max(cols, 1)), body)
 }
 
+/// Runs `body` over ranges of 0..<count that start at multiples of 16 (whole vectors), in
+/// parallel for large element-wise passes.
+func parallelChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
+    let vectors = (count + vecWidth - 1) / vecWidth
+    parallelFor(vectors, minChunk: 4096) { range in
+        body((range.lowerBound * vecWidth)..<min(count, range.upperBound * vecWidth))
+    }
+}
+
 /// Splits 0..<count into at most `Parallelism.threads` contiguous chunks of at least `minChunk`
 /// items and runs them concurrently; partitions are fixed, so results do not depend on timing.
 func parallelFor(_ count: Int, minChunk: Int, _ body: (Range<Int>) -> Void) {

@@ -15,7 +15,7 @@ public func biasActivation(_ x: Tensor, bias: Tensor?, _ activation: Activation)
     let pre = keepInput ? out.tape!.scratch(x.count) : nil
     if let bias, cols < vecWidth {
         // Few channels (early convolutions): run over the whole array 16 values at a time.
-        flatWithColumnParameter(x.count, cols, bias.data) { i, b in
+        flatWithColumnParameter(x.count, cols, bias.data, parallel: true) { i, b in
             let v = UnsafeRawPointer(x.data + i).loadUnaligned(as: Vec.self) + b
             if let pre { UnsafeMutableRawPointer(pre + i).storeBytes(of: v, as: Vec.self) }
             UnsafeMutableRawPointer(out.data + i).storeBytes(of: activation.apply(v), as: Vec.self)
@@ -43,8 +43,10 @@ public func biasActivation(_ x: Tensor, bias: Tensor?, _ activation: Activation)
     out.onBackward { [x, bias, out] in
         let input = UnsafePointer(pre ?? x.data)
         let delta = out.tape!.scratch(out.count)
-        vectorMap3(out.count, out.grad!, input, out.data, delta) { g, xin, y in
-            g * activation.derivative(input: xin, output: y)
+        let g = out.grad!
+        parallelChunks(out.count) { range in
+            vectorMap3(range.count, g + range.lowerBound, input + range.lowerBound, out.data + range.lowerBound,
+                       delta + range.lowerBound) { g, xin, y in g * activation.derivative(input: xin, output: y) }
         }
         if x.requiresGrad {
             x.accumulateGradient { gx, accumulate in
@@ -138,21 +140,21 @@ func softmaxRow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
 
 /// Visits a rows × cols array (cols < 16) 16 values at a time, passing each vector's per-column
 /// parameters (param[j % cols] for its lanes); the last `count % 16` values go one by one to `tail`.
+/// Large arrays are split across threads when `parallel` (by whole vectors).
 @inline(__always)
-func flatWithColumnParameter(_ count: Int, _ cols: Int, _ param: UnsafePointer<Float>,
+func flatWithColumnParameter(_ count: Int, _ cols: Int, _ param: UnsafePointer<Float>, parallel: Bool = false,
                              _ body: (Int, Vec) -> Void, tail: (Int, Float) -> Void) {
     var tile = [Float](repeating: 0, count: cols + vecWidth)
     for j in tile.indices { tile[j] = param[j % cols] }
     tile.withUnsafeBufferPointer { tile in
         let base = UnsafeRawPointer(tile.baseAddress!)
-        var i = 0
-        while i + vecWidth <= count {
-            body(i, base.advanced(by: (i % cols) * 4).loadUnaligned(as: Vec.self))
-            i += vecWidth
+        let vectors = count / vecWidth
+        parallelFor(vectors, minChunk: parallel ? 4096 : max(vectors, 1)) { range in
+            for v in range {
+                let i = v * vecWidth
+                body(i, base.advanced(by: (i % cols) * 4).loadUnaligned(as: Vec.self))
+            }
         }
-        while i < count {
-            tail(i, param[i % cols])
-            i += 1
-        }
+        for i in (vectors * vecWidth)..<count { tail(i, param[i % cols]) }
     }
 }
