@@ -42,8 +42,10 @@ public final class Session {
         guard data.sampleShape == model.inputShape else {
             throw SwiftNetError.value("[\(what)] Input 0 of model '\(model.name)' is incompatible: expected shape=\(describeShape(model.inputShape)), found shape=\(describeShape([data.count] + data.sampleShape, batch: false))")
         }
-        if let bad = Reduce.firstNonFinite(data.x, data.count * data.sampleSize) {
-            throw SwiftNetError.value("[\(what)] Input x contains NaN or infinite values (first at sample \(bad / max(data.sampleSize, 1))).")
+        // Predictions change nothing, so their inputs are checked chunk by chunk as they are read
+        // (one pass less over memory); training and evaluation check everything before starting.
+        if mode != .predict, let bad = Reduce.firstNonFinite(data.x, data.count * data.sampleSize) {
+            throw Session.nonFinite(what, sample: bad / max(data.sampleSize, 1))
         }
         var resolved: [Metric] = []
         if mode != .predict {
@@ -146,6 +148,9 @@ public final class Session {
             x = tape.input(viewing: data.x + position * data.sampleSize, shape: [n] + data.sampleShape)
             y = data.y.map { UnsafeMutablePointer(mutating: $0 + position * data.targetSize) }
         }
+        if mode == .predict, let bad = Reduce.firstNonFinite(x.data, x.count) {
+            throw Session.nonFinite("predict", sample: position + bad / max(data.sampleSize, 1))
+        }
         let prediction = try model.forward(x, training: training)
         if mode == .predict {
             (output! + position * prediction.count / n).update(from: prediction.data, count: prediction.count)
@@ -179,6 +184,10 @@ public final class Session {
             result.append((metric.name, metricSums[i] / Double(max(rowsSeen, 1))))
         }
         return result
+    }
+
+    static func nonFinite(_ what: String, sample: Int) -> SwiftNetError {
+        .value("[\(what)] Input x contains NaN or infinite values (first at sample \(sample)).")
     }
 
     static func now() -> Double {
