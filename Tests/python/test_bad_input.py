@@ -75,6 +75,15 @@ def test_non_finite_inputs(model, data, bad):
     still_usable(model, data)
 
 
+def test_predict_reports_the_first_bad_sample_of_a_later_chunk(model):
+    x = np.zeros((9000, 4), np.float32)
+    x[7321, 1] = np.nan
+    x[8000, 0] = np.inf
+    with pytest.raises(ValueError, match="first at sample 7321"):
+        model.predict(x, batch_size=32, verbose=0)
+    assert model.predict(x[:10], verbose=0).shape == (10, 3)
+
+
 @pytest.mark.parametrize("build", [
     lambda: layers.Dense(4, activation="relux"),
     lambda: swiftnet.Sequential([swiftnet.Input(shape=(2,)), layers.Activation("nope")]),
