@@ -247,3 +247,7 @@ def test_arrays_are_passed_without_copy_and_array_likes_accepted(rng):
     assert as_float32(x.T, "x").flags.c_contiguous
     assert as_float32([[1, 2], [3, 4]], "x").dtype == np.float32
     assert as_float32(memoryview(np.ones((2, 2), np.float64)), "x").dtype == np.float32
+    unaligned = np.frombuffer(b"\0" + np.arange(6, dtype=np.float32).tobytes(), dtype=np.float32, offset=1).reshape(2, 3)
+    assert not unaligned.flags.aligned
+    converted = as_float32(unaligned, "x")
+    assert converted.flags.aligned and np.array_equal(converted, unaligned)

@@ -25,7 +25,8 @@ def as_float32(data, name, allow_empty=False):
         raise ValueError(f"Expected `{name}` to be an array with a sample axis. Received a scalar: {data!r}")
     if data.shape[0] == 0 and not allow_empty:
         raise ValueError(f"Expected `{name}` to contain at least one sample. Received: shape={data.shape}")
-    if data.dtype == np.float32 and data.flags.c_contiguous:
+    if data.dtype == np.float32 and data.flags.c_contiguous and data.flags.aligned:
         return data
     with np.errstate(over="ignore"):
-        return np.ascontiguousarray(data, dtype=np.float32)
+        # np.array (not ascontiguousarray) also realigns buffers that start at an odd address.
+        return np.array(data, dtype=np.float32, order="C", copy=True)
