@@ -170,6 +170,26 @@ final class ConvLayerTests: XCTestCase {
         XCTAssertEqual(layer.weights.map(\.name), ["gamma", "beta", "moving_mean", "moving_variance"])
     }
 
+    func testBatchStatisticsOfLargeBatchesMatchDoublePrecision() throws {
+        // 5,000 rows: several workers and blocks of rows; values with a large offset.
+        let layer = try LayerRegistry.make(className: "BatchNormalization", name: "bn", config: JSON.parse(#"{"momentum": 0}"#))
+        _ = try layer.build(inputShapes: [[3]], seed: 1)
+        let tape = Tape()
+        tape.reset(recording: false, training: true)
+        let x = tape.input(shape: [5000, 3])
+        var rng = RandomGenerator(seed: 4)
+        for i in 0..<x.count { x.data[i] = 1000 + Float(i % 3) + rng.normal() * Float(1 + i % 3) }
+        _ = try layer.call([x], context: CallContext(training: true))
+        for ch in 0..<3 {
+            let column = (0..<5000).map { Double(x.data[$0 * 3 + ch]) }
+            let mean = column.reduce(0, +) / 5000
+            let variance = column.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 5000
+            // momentum 0: the moving statistics are the batch's.
+            XCTAssertEqual(Double(layer.weights[2].tensor.data[ch]), mean, accuracy: 1e-3)
+            XCTAssertEqual(Double(layer.weights[3].tensor.data[ch]), variance, accuracy: 1e-3 * variance)
+        }
+    }
+
     func testRandomFlipInTrainingMirrorsWholeImagesOrKeepsThem() throws {
         let layer = try make("RandomFlip", #"{"mode": "horizontal", "seed": 9}"#, input: [3, 4, 1])
         let tape = Tape()

@@ -13,15 +13,14 @@ func batchNormalization(_ x: Tensor, gamma: Tensor?, beta: Tensor?, movingMean: 
     let out = Tensor.result(shape: x.shape, of: x, gamma, beta)
     let mean = Tensor.scratchBuffer(c, tape: out.tape), invStd = Tensor.scratchBuffer(c, tape: out.tape)
     if training {
-        var sum = [Double](repeating: 0, count: c), squares = [Double](repeating: 0, count: c)
         // Shifted by the first row, the variance does not lose precision to a large mean.
-        let shift = Array(UnsafeBufferPointer(start: x.data, count: c))
-        for r in 0..<rows {
+        let shift = x.data
+        let (sum, squares) = channelSums(rows: rows, channels: c) { r, first, second in
             let row = x.data + r * c
             for ch in 0..<c {
-                let d = Double(row[ch] - shift[ch])
-                sum[ch] += d
-                squares[ch] += d * d
+                let d = row[ch] - shift[ch]
+                first[ch] += d
+                second[ch] += d * d
             }
         }
         for ch in 0..<c {
@@ -51,13 +50,12 @@ func batchNormalization(_ x: Tensor, gamma: Tensor?, beta: Tensor?, movingMean: 
     out.onBackward { [x, gamma, beta, out, mean, invStd, scale] in
         let g = out.grad!
         // Σ dy and Σ dy·x̂ per channel.
-        var sumG = [Double](repeating: 0, count: c), sumGX = [Double](repeating: 0, count: c)
-        for r in 0..<rows {
+        let m = mean.pointer, s = invStd.pointer
+        let (sumG, sumGX) = channelSums(rows: rows, channels: c) { r, first, second in
             let gr = g + r * c, xr = x.data + r * c
             for ch in 0..<c {
-                let xhat = (xr[ch] - mean.pointer[ch]) * invStd.pointer[ch]
-                sumG[ch] += Double(gr[ch])
-                sumGX[ch] += Double(gr[ch] * xhat)
+                first[ch] += gr[ch]
+                second[ch] += gr[ch] * (xr[ch] - m[ch]) * s[ch]
             }
         }
         if let beta, beta.requiresGrad {
@@ -75,11 +73,15 @@ func batchNormalization(_ x: Tensor, gamma: Tensor?, beta: Tensor?, movingMean: 
         if training {
             // dx = γ·invStd·(dy − mean(dy) − x̂·mean(dy·x̂))
             let meanG = sumG.map { Float($0 / Double(rows)) }, meanGX = sumGX.map { Float($0 / Double(rows)) }
-            for r in 0..<rows {
-                let gr = g + r * c, xr = x.data + r * c, dst = gx + r * c
-                for ch in 0..<c {
-                    let xhat = (xr[ch] - mean.pointer[ch]) * invStd.pointer[ch]
-                    dst[ch] += scale.pointer[ch] * (gr[ch] - meanG[ch] - xhat * meanGX[ch])
+            meanG.withUnsafeBufferPointer { meanG in
+                meanGX.withUnsafeBufferPointer { meanGX in
+                    let a = meanG.baseAddress!, b = meanGX.baseAddress!, k = scale.pointer
+                    parallelRows(rows, c) { range in
+                        for r in range {
+                            let gr = g + r * c, xr = x.data + r * c, dst = gx + r * c
+                            for ch in 0..<c { dst[ch] += k[ch] * (gr[ch] - a[ch] - (xr[ch] - m[ch]) * s[ch] * b[ch]) }
+                        }
+                    }
                 }
             }
         } else {
@@ -87,4 +89,39 @@ func batchNormalization(_ x: Tensor, gamma: Tensor?, beta: Tensor?, movingMean: 
         }
     }
     return out
+}
+
+/// Two per-channel sums over the rows of a rows × channels array, accumulated by `add(row,
+/// first, second)` into float partial sums over blocks of 128 rows, which are added up in double
+/// precision in a fixed order; workers take contiguous row ranges.
+private func channelSums(rows: Int, channels c: Int,
+                         _ add: (Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> ([Double], [Double]) {
+    let workers = min(Parallelism.threads, max(1, rows / 1024))
+    var partial = [Double](repeating: 0, count: 2 * c * workers)
+    partial.withUnsafeMutableBufferPointer { partial in
+        let perWorker = (rows + workers - 1) / workers
+        parallelFor(workers, minChunk: 1) { range in
+            let block = UnsafeMutablePointer<Float>.allocate(capacity: 2 * c)
+            defer { block.deallocate() }
+            for w in range {
+                let totals = partial.baseAddress! + 2 * c * w
+                var r = w * perWorker
+                let end = min(rows, r + perWorker)
+                while r < end {
+                    block.update(repeating: 0, count: 2 * c)
+                    for row in r..<min(end, r + 128) { add(row, block, block + c) }
+                    for i in 0..<(2 * c) { totals[i] += Double(block[i]) }
+                    r += 128
+                }
+            }
+        }
+    }
+    var first = [Double](repeating: 0, count: c), second = [Double](repeating: 0, count: c)
+    for w in 0..<workers {
+        for ch in 0..<c {
+            first[ch] += partial[2 * c * w + ch]
+            second[ch] += partial[2 * c * w + c + ch]
+        }
+    }
+    return (first, second)
 }
