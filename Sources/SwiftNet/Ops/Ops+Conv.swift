@@ -95,12 +95,15 @@ private func directConv2d(_ x: Tensor, _ kernel: Tensor, _ direct: DirectConv) -
     let g = direct.g, n = x.shape[0], filters = direct.filters
     let out = Tensor.result(shape: [n, g.outHeight, g.outWidth, filters], of: x, kernel)
     let workers = min(Parallelism.threads, n)
-    let planes = Tensor.scratchBuffer(workers * (direct.planeFloats + vecWidth), tape: out.tape)
+    let planeStride = direct.planeFloats + vecWidth
+    // In training every image's planes are kept for the kernel gradient; otherwise one per worker.
+    let keepPlanes = out.requiresGrad && kernel.requiresGrad
+    let planes = Tensor.scratchBuffer((keepPlanes ? n : workers) * planeStride, tape: out.tape)
     let weights = direct.groupedWeights(kernel.data)
     weights.withUnsafeBufferPointer { w in
         parallelWorkers(n) { worker, images in
-            let buffer = planes.pointer + worker * (direct.planeFloats + vecWidth)
             for image in images {
+                let buffer = planes.pointer + (keepPlanes ? image : worker) * planeStride
                 direct.makePlanes(x.data, image: image, into: buffer)
                 direct.forward(planes: buffer, weights: w.baseAddress!, image: image, into: out.data)
             }
@@ -114,10 +117,9 @@ private func directConv2d(_ x: Tensor, _ kernel: Tensor, _ direct: DirectConv) -
         partials.pointer.update(repeating: 0, count: workers * groupedSize)
         let gradientPlanes = Tensor.scratchBuffer(workers * (direct.outputPlaneFloats + vecWidth), tape: out.tape)
         parallelWorkers(n) { worker, images in
-            let buffer = planes.pointer + worker * (direct.planeFloats + vecWidth)
             let dPlanes = gradientPlanes.pointer + worker * (direct.outputPlaneFloats + vecWidth)
             for image in images {
-                direct.makePlanes(x.data, image: image, into: buffer)
+                let buffer = planes.pointer + image * planeStride  // kept by the forward pass
                 direct.makeGradientPlanes(out.grad!, image: image, into: dPlanes)
                 direct.kernelGradient(planes: buffer, gradientPlanes: dPlanes, into: partials.pointer + worker * groupedSize)
             }
