@@ -85,8 +85,9 @@ func describe(_ model: Model) -> JSON {
     return .object(result)
 }
 
-/// The weight `weight` of layer `layer`, or an error naming the valid range.
-private func weightTensor(_ model: Model, _ layer: Int32, _ weight: Int32) throws -> Tensor {
+/// The weight `weight` of layer `layer`, checked to hold `count` floats, or an error naming the
+/// valid range or size.
+private func weightTensor(_ model: Model, _ layer: Int32, _ weight: Int32, count: Int64) throws -> Tensor {
     guard model.nodes.indices.contains(Int(layer)) else {
         throw SwiftNetError.value("Layer index \(layer) is out of range: the model has \(model.nodes.count) layers.")
     }
@@ -94,7 +95,11 @@ private func weightTensor(_ model: Model, _ layer: Int32, _ weight: Int32) throw
     guard weights.indices.contains(Int(weight)) else {
         throw SwiftNetError.value("Weight index \(weight) is out of range: layer '\(model.nodes[Int(layer)].layer.name)' has \(weights.count) weights.")
     }
-    return weights[Int(weight)].tensor
+    let tensor = weights[Int(weight)].tensor
+    guard Int(count) == tensor.count else {
+        throw SwiftNetError.value("Expected \(tensor.count) floats for weight of shape \(tensor.shape). Received: \(count).")
+    }
+    return tensor
 }
 
 @_cdecl("sn_model_get_weight")
@@ -103,10 +108,7 @@ public func sn_model_get_weight(_ model: OpaquePointer?, _ layer: Int32, _ weigh
     guarded {
         let handle = try ModelHandle.from(model)
         try handle.lock.withLock {
-            let tensor = try weightTensor(handle.model, layer, weight)
-            guard Int(count) == tensor.count else {
-                throw SwiftNetError.value("Expected a buffer of \(tensor.count) floats for weight of shape \(tensor.shape). Received: \(count).")
-            }
+            let tensor = try weightTensor(handle.model, layer, weight, count: count)
             try required(out, "out").update(from: tensor.data, count: tensor.count)
         }
     }
@@ -118,10 +120,7 @@ public func sn_model_set_weight(_ model: OpaquePointer?, _ layer: Int32, _ weigh
     guarded {
         let handle = try ModelHandle.from(model)
         try handle.lock.withLock {
-            let tensor = try weightTensor(handle.model, layer, weight)
-            guard Int(count) == tensor.count else {
-                throw SwiftNetError.value("Expected \(tensor.count) values for weight of shape \(tensor.shape). Received: \(count).")
-            }
+            let tensor = try weightTensor(handle.model, layer, weight, count: count)
             let source = try required(values, "values")
             if let bad = firstNonFinite(source, tensor.count) {
                 throw SwiftNetError.value("Weight values contain NaN or infinite values (first at index \(bad)).")
