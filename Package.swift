@@ -20,8 +20,10 @@ let package = Package(
     targets: [
         // Debian's OpenBLAS (libopenblas-dev) through its cblas.h.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        // What Swift cannot say directly: CPU pause, the affinity mask, fork handlers.
+        .target(name: "CSupport"),
         // The engine: tensors, kernels, autodiff, layers, losses, optimizers, training.
-        .target(name: "SwiftNet", dependencies: ["CBLAS"], swiftSettings: cpuFlags),
+        .target(name: "SwiftNet", dependencies: ["CBLAS", "CSupport"], swiftSettings: cpuFlags),
         // The C ABI over the engine: every function catches, stores the message, returns a status.
         .target(name: "SwiftNetC", dependencies: ["SwiftNet"], exclude: ["include"], swiftSettings: cpuFlags),
         .testTarget(name: "SwiftNetTests", dependencies: ["SwiftNet"], swiftSettings: cpuFlags),

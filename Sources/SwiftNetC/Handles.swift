@@ -5,28 +5,10 @@ import Darwin
 #endif
 import SwiftNet
 
-/// A mutual-exclusion lock over pthread_mutex_t.
-final class Lock {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-
-    init() { pthread_mutex_init(mutex, nil) }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
-    }
-}
-
 /// What an `sn_model*` points to: the model and the lock that serialises calls on it.
 final class ModelHandle {
     let model: Model
-    let lock = Lock()
+    let lock = PthreadMutex()
 
     init(_ model: Model) { self.model = model }
 

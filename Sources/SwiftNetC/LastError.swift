@@ -31,20 +31,25 @@ func setLastError(_ message: String) {
     currentErrorMessage().text = ContiguousArray(message.utf8CString)
 }
 
-/// Runs an exported function's body: errors become a status and the thread's last error,
-/// so nothing is thrown across the C boundary.
+/// Runs an exported function's body: errors become a status and the thread's last error, which
+/// starts with the function's name in brackets ("[sn_session_create] …"), so nothing is thrown
+/// across the C boundary.
 @inline(__always)
-func guarded(_ body: () throws -> Void) -> Int32 {
+func guarded(function: String = #function, _ body: () throws -> Void) -> Int32 {
     do {
         try body()
         return 0
     } catch let error as SwiftNetError {
-        setLastError(error.message)
+        setLastError(named(function, error.message))
         return error.kind.rawValue
     } catch {
-        setLastError("\(error)")
+        setLastError(named(function, "\(error)"))
         return SwiftNetError.Kind.internalError.rawValue
     }
+}
+
+private func named(_ function: String, _ message: String) -> String {
+    "[\(function.prefix(while: { $0 != "(" }))] " + message
 }
 
 /// Rejects NULL pointers with a message naming the argument.
@@ -78,11 +83,4 @@ public func sn_last_error() -> UnsafePointer<CChar> {
     // The buffer lives in the thread's slot until the next failure on this thread.
     let message = currentErrorMessage()
     return message.text.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) }
-}
-
-private let versionText: ContiguousArray<CChar> = ContiguousArray("0.1.0".utf8CString)
-
-@_cdecl("sn_version")
-public func sn_version() -> UnsafePointer<CChar> {
-    versionText.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) }
 }

@@ -160,8 +160,8 @@ public func sn_model_get_learning_rate(_ model: OpaquePointer?, _ out: UnsafeMut
 public func sn_model_set_learning_rate(_ model: OpaquePointer?, _ value: Double) -> Int32 {
     guarded {
         let handle = try ModelHandle.from(model)
-        guard value.isFinite, value >= 0 else {
-            throw SwiftNetError.value("Expected a finite, non-negative learning rate. Received: \(value)")
+        guard value.isFinite, value >= 0, value <= Double(Float.greatestFiniteMagnitude) else {
+            throw SwiftNetError.value("[sn_model_set_learning_rate] Expected a finite, non-negative learning rate within the float32 range. Received: learning_rate=\(value)")
         }
         try handle.lock.withLock { try compiledOptimizer(handle.model).learningRate = Float(value) }
     }

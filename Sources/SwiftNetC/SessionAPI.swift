@@ -1,44 +1,28 @@
 import SwiftNet
 
 @_cdecl("sn_session_create")
-public func sn_session_create(_ model: OpaquePointer?, _ mode: Int32,
-                              _ x: UnsafePointer<Float>?, _ xShape: UnsafePointer<Int64>?, _ xRank: Int32,
-                              _ y: UnsafePointer<Float>?, _ yShape: UnsafePointer<Int64>?, _ yRank: Int32,
-                              _ output: UnsafeMutablePointer<Float>?, _ outputCount: Int64,
-                              _ batchSize: Int64, _ shuffle: Int32, _ seed: UInt64,
+public func sn_session_create(_ model: OpaquePointer?, _ dataset: OpaquePointer?, _ optionsJSON: UnsafePointer<CChar>?,
                               _ outSession: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     guarded {
         let out = try required(outSession, "out_session")
         let handle = try ModelHandle.from(model)
-        guard let mode = Session.Mode(rawValue: mode) else {
-            throw SwiftNetError.value("Unknown session mode \(mode): expected 0 (train), 1 (evaluate) or 2 (predict).")
+        let data = try DatasetHandle.from(dataset).dataset
+        let options = try ConfigReader(owner: "session", JSON.parse(String(cString: try required(optionsJSON, "options_json"))))
+        let modeName = try options.string("mode")
+        guard let mode = Session.Mode(rawValue: modeName) else {
+            throw SwiftNetError.value("Unknown session mode '\(modeName)': expected \"train\", \"evaluate\" or \"predict\".")
         }
-        let inputShape = try readShape(xShape, rank: xRank, name: "x_shape")
-        let xData = try required(x, "x")
-        var targetShape: [Int] = []
-        if mode != .predict {
-            targetShape = try readShape(yShape, rank: yRank, name: "y_shape")
-            guard targetShape[0] == inputShape[0] else {
-                throw SwiftNetError.value("Data cardinality is ambiguous: x has \(inputShape[0]) samples, y has \(targetShape[0]). Make sure all arrays contain the same number of samples.")
-            }
-            _ = try required(y, "y")
-        }
+        let batchSize = try options.int("batch_size", default: 32)
+        let seed = UInt64(truncatingIfNeeded: try options.int("seed", default: 0))
         let session: Session = try handle.lock.withLock {
             let model = handle.model
-            if mode == .predict {
-                let needed = try checkedCount([inputShape[0]] + model.outputShape, what: "predict")
-                guard Int(outputCount) == needed, output != nil else {
-                    throw SwiftNetError.value("[predict] Expected an output buffer of \(needed) floats. Received: \(outputCount).")
-                }
-            }
             // Batches beyond the sample count are the same pass, with less memory.
-            let batch = Int(clamping: min(batchSize, max(Int64(inputShape[0]), 1)))
+            let batch = min(batchSize, max(data.samples, 1))
             if batchSize > 0 {
                 for node in model.nodes { _ = try checkedCount([batch] + node.outputShape, what: "batch") }
             }
-            let data = Dataset(x: xData, shape: inputShape, y: mode == .predict ? nil : y, targetShape: targetShape)
-            return try Session(model: model, mode: mode, data: data, batchSize: batchSize > 0 ? batch : 0,
-                               shuffle: shuffle != 0, seed: seed, output: output)
+            return try Session(model: model, mode: mode, data: data, batchSize: batchSize > 0 ? batch : batchSize,
+                               shuffle: try options.bool("shuffle", default: false), seed: seed)
         }
         out.pointee = OpaquePointer(Unmanaged.passRetained(SessionHandle(session, owner: handle)).toOpaque())
     }
@@ -48,6 +32,28 @@ public func sn_session_create(_ model: OpaquePointer?, _ mode: Int32,
 public func sn_session_free(_ session: OpaquePointer?) {
     guard let session else { return }
     Unmanaged<SessionHandle>.fromOpaque(UnsafeRawPointer(session)).release()
+}
+
+@_cdecl("sn_session_output_shape")
+public func sn_session_output_shape(_ session: OpaquePointer?, _ shape: UnsafeMutablePointer<Int64>?, _ capacity: Int32,
+                                    _ rank: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded {
+        let handle = try SessionHandle.from(session)
+        let dims = handle.owner.lock.withLock { handle.session.outputShape }
+        try required(rank, "rank").pointee = Int32(dims.count)
+        guard dims.count <= Int(capacity) else { throw SwiftNetError.value("The output shape needs \(dims.count) dimensions; capacity is \(capacity).") }
+        let out = try required(shape, "shape")
+        for (i, d) in dims.enumerated() { out[i] = Int64(d) }
+    }
+}
+
+@_cdecl("sn_session_set_output")
+public func sn_session_set_output(_ session: OpaquePointer?, _ output: UnsafeMutablePointer<Float>?, _ count: Int64) -> Int32 {
+    guarded {
+        let handle = try SessionHandle.from(session)
+        let buffer = try required(output, "output")
+        try handle.owner.lock.withLock { try handle.session.setOutput(buffer, count: Int(count)) }
+    }
 }
 
 @_cdecl("sn_session_begin_epoch")

@@ -113,7 +113,7 @@ final class ConvLayerTests: XCTestCase {
                              input: [h, w, c])
         let tape = Tape()
         tape.reset(recording: false, training: false)
-        let x = tape.input(shape: [n, h, w, c])
+        let x = try tape.input(shape: [n, h, w, c])
         let values = GradientChecker.values(x.count, seed: 9)
         values.withUnsafeBufferPointer { x.data.update(from: $0.baseAddress!, count: x.count) }
         let y = try layer.call([x], context: CallContext(training: false)).values
@@ -137,11 +137,11 @@ final class ConvLayerTests: XCTestCase {
             XCTAssertTrue(DirectConv.applies(g, groups: 1))
             let tape = Tape()
             tape.reset(recording: false, training: false)
-            let x = tape.input(shape: [3, h, w, c])
+            let x = try tape.input(shape: [3, h, w, c])
             let values = GradientChecker.values(x.count, seed: 21)
             values.withUnsafeBufferPointer { x.data.update(from: $0.baseAddress!, count: x.count) }
             let kernel = layer.weights[0].tensor
-            let y = conv2d(x, kernel, geometry: g).values
+            let y = try conv2d(x, kernel, geometry: g).values
             let expected = referenceConv(values, n: 3, h: h, w: w, c: c, kernel: kernel.values, kh: k, kw: g.kernelW,
                                          filters: filters, stride: 1, pad: pad, out: (g.outHeight, g.outWidth))
             for (a, b) in zip(y, expected) { XCTAssertEqual(a, b, accuracy: 1e-4) }
@@ -149,7 +149,7 @@ final class ConvLayerTests: XCTestCase {
             checker.inputsRequireGrad = false
             checker.tolerance = 3e-2
             try checker.check(inputs: [([2, h, w, c], GradientChecker.values(2 * h * w * c, seed: 22))],
-                              parameters: [kernel]) { x in conv2d(x[0], kernel, geometry: g) }
+                              parameters: [kernel]) { x in try conv2d(x[0], kernel, geometry: g) }
         }
     }
 
@@ -158,7 +158,7 @@ final class ConvLayerTests: XCTestCase {
         _ = try layer.build(inputShapes: [[2]], seed: 1)
         let tape = Tape()
         tape.reset(recording: false, training: true)
-        let x = tape.input(shape: [4, 2])
+        let x = try tape.input(shape: [4, 2])
         [1, 10, 2, 20, 3, 30, 4, 40].enumerated().forEach { x.data[$0] = Float($1) }
         let y = try layer.call([x], context: CallContext(training: true)).values
         // Batch mean (2.5, 25), biased variance (1.25, 125): y = (x − mean)/√(var + 0.001).
@@ -176,7 +176,7 @@ final class ConvLayerTests: XCTestCase {
         _ = try layer.build(inputShapes: [[3]], seed: 1)
         let tape = Tape()
         tape.reset(recording: false, training: true)
-        let x = tape.input(shape: [5000, 3])
+        let x = try tape.input(shape: [5000, 3])
         var rng = RandomGenerator(seed: 4)
         for i in 0..<x.count { x.data[i] = 1000 + Float(i % 3) + rng.normal() * Float(1 + i % 3) }
         _ = try layer.call([x], context: CallContext(training: true))
@@ -194,7 +194,7 @@ final class ConvLayerTests: XCTestCase {
         let layer = try make("RandomFlip", #"{"mode": "horizontal", "seed": 9}"#, input: [3, 4, 1])
         let tape = Tape()
         tape.reset(recording: false, training: true)
-        let x = tape.input(shape: [40, 3, 4, 1])
+        let x = try tape.input(shape: [40, 3, 4, 1])
         for i in 0..<x.count { x.data[i] = Float(i) }
         let y = try layer.call([x], context: CallContext(training: true)).values
         var flipped = 0

@@ -27,8 +27,8 @@ struct GradientChecker {
         var values = inputValues.map(\.values)
         func evaluate(recording: Bool) throws -> (Tensor, [Tensor]) {
             tape.reset(recording: recording, training: training)
-            let inputs = inputValues.enumerated().map { i, spec -> Tensor in
-                let t = Tensor(shape: spec.shape, tape: tape, requiresGrad: inputsRequireGrad)
+            let inputs = try inputValues.enumerated().map { i, spec -> Tensor in
+                let t = try Tensor(shape: spec.shape, tape: tape, requiresGrad: inputsRequireGrad)
                 values[i].withUnsafeBufferPointer { t.data.update(from: $0.baseAddress!, count: t.count) }
                 return t
             }
@@ -43,10 +43,10 @@ struct GradientChecker {
         // Analytic gradients.
         for p in parameters { p.clearGradient() }
         let (out, inputs) = try evaluate(recording: true)
-        out.accumulateGradient { g, _ in
+        try out.accumulateGradient { g, _ in
             weights.withUnsafeBufferPointer { g.update(from: $0.baseAddress!, count: out.count) }
         }
-        tape.backward()
+        try tape.backward()
         let inputGradients = inputs.map { $0.gradientValues ?? Array(repeating: 0, count: $0.count) }
         let parameterGradients = parameters.map { $0.gradientValues ?? Array(repeating: 0, count: $0.count) }
 

@@ -63,26 +63,6 @@ final class KernelTests: XCTestCase {
         }
     }
 
-    func testWorkerPoolRunsEveryPartOnceUnderConcurrentCallers() {
-        // Thousands of short sections from two threads at once: one gets the pool, the other runs
-        // its parts itself; every part must run exactly once either way.
-        let callers = 2, sections = 3000
-        var totals = [Int](repeating: 0, count: callers)
-        totals.withUnsafeMutableBufferPointer { totals in
-            DispatchQueue.concurrentPerform(iterations: callers) { caller in
-                for section in 0..<sections {
-                    var hits = [Int](repeating: 0, count: 64)
-                    hits.withUnsafeMutableBufferPointer { hits in
-                        parallelFor(64, minChunk: 1) { range in for i in range { hits[i] += 1 } }
-                    }
-                    XCTAssertEqual(hits, [Int](repeating: 1, count: 64), "section \(section)")
-                    totals[caller] += hits.reduce(0, +)
-                }
-            }
-        }
-        XCTAssertEqual(totals, [Int](repeating: 64 * sections, count: callers))
-    }
-
     func testGatherFindsExactlyTheNonZeros() {
         let row: [Float] = (0..<45).map { $0 % 3 == 0 ? 0 : Float($0) } + [0, -0.0, 1e-30]
         var index = [Int32](repeating: -1, count: row.count + 8)

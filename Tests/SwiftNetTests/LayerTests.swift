@@ -51,7 +51,7 @@ final class LayerTests: XCTestCase {
         let layer = try make("Dropout", #"{"rate": 0.25, "seed": 3}"#, input: [1000])
         let tape = Tape()
         tape.reset(recording: false, training: true)
-        let x = tape.input(shape: [4, 1000])
+        let x = try tape.input(shape: [4, 1000])
         x.data.update(repeating: 1, count: x.count)
         let y = try layer.call([x], context: CallContext(training: true)).values
         let kept = y.filter { $0 != 0 }

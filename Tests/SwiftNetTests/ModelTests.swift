@@ -26,7 +26,7 @@ final class ModelTests: XCTestCase {
         let (x, y) = xorData()
         try x.withUnsafeBufferPointer { xp in
             try y.withUnsafeBufferPointer { yp in
-                let data = Dataset(x: xp.baseAddress!, shape: [64, 2], y: yp.baseAddress!, targetShape: [64])
+                let data = try dataset(x: xp.baseAddress!, shape: [64, 2], y: yp.baseAddress!, targetShape: [64])
                 let fit = try Session(model: model, mode: .train, data: data, batchSize: 8, seed: 1)
                 XCTAssertEqual(fit.stepsPerEpoch, 8)
                 for epoch in 0..<60 {
@@ -52,8 +52,9 @@ final class ModelTests: XCTestCase {
             var out = [Float](repeating: .nan, count: 128)
             try x.withUnsafeBufferPointer { xp in
                 try out.withUnsafeMutableBufferPointer { op in
-                    let session = try Session(model: model, mode: .predict, data: Dataset(x: xp.baseAddress!, shape: [64, 2]),
-                                              batchSize: batch, output: op.baseAddress!)
+                    let session = try Session(model: model, mode: .predict, data: dataset(x: xp.baseAddress!, shape: [64, 2]),
+                                              batchSize: batch)
+                    try session.setOutput(op.baseAddress!, count: op.count)
                     session.beginEpoch(0)
                     try session.run()
                 }
@@ -84,7 +85,7 @@ final class ModelTests: XCTestCase {
         let (x, y) = xorData()
         try x.withUnsafeBufferPointer { xp in
             try y.withUnsafeBufferPointer { yp in
-                let data = Dataset(x: xp.baseAddress!, shape: [64, 2], y: yp.baseAddress!, targetShape: [64])
+                let data = try dataset(x: xp.baseAddress!, shape: [64, 2], y: yp.baseAddress!, targetShape: [64])
                 XCTAssertThrowsError(try Session(model: model, mode: .train, data: data, batchSize: 8)) { error in
                     XCTAssertEqual((error as? SwiftNetError)?.kind, .invalidState)
                 }
@@ -100,4 +101,12 @@ final class ModelTests: XCTestCase {
         XCTAssertThrowsError(try JSON.parse(#"{"a": }"#))
         XCTAssertThrowsError(try JSON.parse(String(repeating: "[", count: 100) + String(repeating: "]", count: 100)))
     }
+}
+
+/// A dataset over float arrays the caller keeps alive.
+func dataset(x: UnsafePointer<Float>, shape: [Int], y: UnsafePointer<Float>? = nil, targetShape: [Int] = []) throws -> Dataset {
+    let data = Dataset()
+    try data.add("x", ArrayView(dtype: .float32, shape: shape, data: UnsafeRawPointer(x)))
+    if let y { try data.add("y", ArrayView(dtype: .float32, shape: targetShape, data: UnsafeRawPointer(y))) }
+    return data
 }

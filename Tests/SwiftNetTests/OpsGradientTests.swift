@@ -6,10 +6,10 @@ final class OpsGradientTests: XCTestCase {
     let checker = GradientChecker()
 
     func testMatmul() throws {
-        let w = Tensor(variable: [4, 3])
+        let w = try Tensor(variable: [4, 3])
         GradientChecker.values(12, seed: 3).enumerated().forEach { w.data[$0] = $1 }
         try checker.check(inputs: [([5, 4], GradientChecker.values(20, seed: 1))], parameters: [w]) { x in
-            matmul(x[0], w)
+            try matmul(x[0], w)
         }
     }
 
@@ -18,27 +18,27 @@ final class OpsGradientTests: XCTestCase {
         var rng = RandomGenerator(seed: 12)
         let x = (0..<6 * 40).map { _ in rng.uniform() < 0.15 ? rng.uniform() : 0 }
         XCTAssertTrue(SparseGemm.isSparse(x, rows: 6, cols: 40))
-        let w = Tensor(variable: [40, 33])
+        let w = try Tensor(variable: [40, 33])
         GradientChecker.values(40 * 33, seed: 14).enumerated().forEach { w.data[$0] = $1 }
         var checker = GradientChecker()
         checker.inputsRequireGrad = false
-        try checker.check(inputs: [([6, 40], x)], parameters: [w]) { inputs in matmul(inputs[0], w) }
+        try checker.check(inputs: [([6, 40], x)], parameters: [w]) { inputs in try matmul(inputs[0], w) }
     }
 
     func testMatmulOnRankThreeInput() throws {
-        let w = Tensor(variable: [4, 2])
+        let w = try Tensor(variable: [4, 2])
         GradientChecker.values(8, seed: 5).enumerated().forEach { w.data[$0] = $1 }
         try checker.check(inputs: [([2, 3, 4], GradientChecker.values(24, seed: 2))], parameters: [w]) { x in
-            matmul(x[0], w)
+            try matmul(x[0], w)
         }
     }
 
     func testBiasActivationForEveryActivation() throws {
         for activation in Activation.allCases {
-            let bias = Tensor(variable: [5])
+            let bias = try Tensor(variable: [5])
             GradientChecker.values(5, seed: 11).enumerated().forEach { bias.data[$0] = $1 * 0.3 }
             try checker.check(inputs: [([3, 5], GradientChecker.values(15, seed: 4))], parameters: [bias]) { x in
-                biasActivation(x[0], bias: bias, activation)
+                try biasActivation(x[0], bias: bias, activation)
             }
         }
     }
@@ -46,14 +46,14 @@ final class OpsGradientTests: XCTestCase {
     func testActivationWithoutBias() throws {
         for activation in Activation.allCases {
             try checker.check(inputs: [([4, 6], GradientChecker.values(24, seed: 8))]) { x in
-                applyActivation(x[0], activation)
+                try applyActivation(x[0], activation)
             }
         }
     }
 
     func testReshape() throws {
         try checker.check(inputs: [([2, 6], GradientChecker.values(12, seed: 9))]) { x in
-            applyActivation(reshape(x[0], [2, 3, 2]), .tanh)
+            try applyActivation(reshape(x[0], [2, 3, 2]), .tanh)
         }
     }
 
@@ -61,7 +61,7 @@ final class OpsGradientTests: XCTestCase {
         // A fixed seed per evaluation keeps the mask constant across finite-difference probes.
         try checker.check(inputs: [([4, 8], GradientChecker.values(32, seed: 10))]) { x in
             var rng = RandomGenerator(seed: 42)
-            return dropout(x[0], rate: 0.4, generator: &rng)
+            return try dropout(x[0], rate: 0.4, generator: &rng)
         }
     }
 
@@ -81,8 +81,8 @@ final class OpsGradientTests: XCTestCase {
                 // Probabilities come from a softmax/sigmoid of the inputs, which the fused path must see through.
                 let activation: Activation = kind == .binaryCrossentropy ? .sigmoid : (kind == .meanSquaredError || kind == .meanAbsoluteError ? .linear : .softmax)
                 try checker.check(inputs: [([rows, cols], GradientChecker.values(rows * cols, seed: 13))]) { x in
-                    let prediction = fromLogits ? x[0] : applyActivation(x[0], activation)
-                    return target.withUnsafeBufferPointer { loss(prediction, target: $0.baseAddress!) }
+                    let prediction = try fromLogits ? x[0] : applyActivation(x[0], activation)
+                    return try withTargets(target, sparse: kind == .sparseCategoricalCrossentropy) { try loss(prediction, target: $0) }
                 }
             }
         }
@@ -93,12 +93,22 @@ final class OpsGradientTests: XCTestCase {
         let target: [Float] = [0, 2, 1]
         let loss = Loss(.sparseCategoricalCrossentropy)
         try checker.check(inputs: [([3, 4], GradientChecker.values(12, seed: 17))]) { x in
-            target.withUnsafeBufferPointer { loss(applyActivation(x[0], .sigmoid), target: $0.baseAddress!) }
+            try withTargets(target, sparse: true) { try loss(applyActivation(x[0], .sigmoid), target: $0) }
         }
         let oneHot: [Float] = [0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0.5, 0.5]
         let categorical = Loss(.categoricalCrossentropy)
         try checker.check(inputs: [([3, 4], GradientChecker.values(12, seed: 18))]) { x in
-            oneHot.withUnsafeBufferPointer { categorical(applyActivation(x[0], .sigmoid), target: $0.baseAddress!) }
+            try withTargets(oneHot, sparse: false) { try categorical(applyActivation(x[0], .sigmoid), target: $0) }
+        }
+    }
+}
+
+/// Runs `body` with `values` as targets: integer labels when `sparse`, float values otherwise.
+func withTargets<T>(_ values: [Float], sparse: Bool, _ body: (Targets) throws -> T) throws -> T {
+    let labels = values.map { Int32($0) }
+    return try values.withUnsafeBufferPointer { v in
+        try labels.withUnsafeBufferPointer { l in
+            try body(sparse ? Targets(values: nil, labels: l.baseAddress) : Targets(values: v.baseAddress, labels: nil))
         }
     }
 }

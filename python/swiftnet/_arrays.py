@@ -2,6 +2,8 @@
 
 import numpy as np
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 
 def as_float32(data, name, allow_empty=False):
     """Returns `data` as a float32 C-contiguous array, without copying when it already is one.
@@ -30,3 +32,21 @@ def as_float32(data, name, allow_empty=False):
     with np.errstate(over="ignore"):
         # np.array (not ascontiguousarray) also realigns buffers that start at an odd address.
         return np.array(data, dtype=np.float32, order="C", copy=True)
+
+
+def as_targets(data, name):
+    """Targets for the engine: integer arrays stay integers (int32, or int64 when values need it),
+    so that class labels arrive exactly; everything else becomes float32 as `as_float32` does."""
+    if not isinstance(data, np.ndarray):
+        try:
+            data = np.asarray(data)
+        except (ValueError, TypeError) as error:
+            raise TypeError(f"Expected `{name}` to be array-like with numeric values: {error}") from None
+    if data.dtype.kind not in "iu" or data.ndim == 0 or data.size == 0:
+        return as_float32(data, name)
+    if data.dtype in (np.int32, np.int64) and data.flags.c_contiguous and data.flags.aligned:
+        return data
+    if data.dtype.kind == "u" and data.dtype.itemsize == 8 and data.max(initial=0) > np.iinfo(np.int64).max:
+        raise ValueError(f"`{name}` holds values beyond int64. Received: max={data.max()}")
+    target = np.int32 if data.dtype.itemsize < 4 or (data.dtype.itemsize == 4 and data.dtype.kind == "i") else np.int64
+    return np.array(data, dtype=target, order="C", copy=True)

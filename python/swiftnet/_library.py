@@ -5,6 +5,7 @@ import ctypes
 import json
 import os
 import pathlib
+import re
 
 import numpy as np
 
@@ -14,9 +15,14 @@ ERROR_TYPE = 2
 ERROR_STATE = 3
 ERROR_INTERNAL = 4
 
-MODE_TRAIN = 0
-MODE_EVALUATE = 1
-MODE_PREDICT = 2
+ERROR_MEMORY = 5
+
+MODE_TRAIN = "train"
+MODE_EVALUATE = "evaluate"
+MODE_PREDICT = "predict"
+
+# Element types of dataset arrays (swiftnet.h SN_DTYPE_*).
+DTYPES = {np.dtype(np.float32): 0, np.dtype(np.int32): 1, np.dtype(np.int64): 2}
 
 _c_float_p = ctypes.POINTER(ctypes.c_float)
 _c_int64_p = ctypes.POINTER(ctypes.c_int64)
@@ -39,12 +45,15 @@ SIGNATURES = {
     "sn_model_compile": (ctypes.c_int32, [_handle, ctypes.c_char_p]),
     "sn_model_get_learning_rate": (ctypes.c_int32, [_handle, _c_double_p]),
     "sn_model_set_learning_rate": (ctypes.c_int32, [_handle, ctypes.c_double]),
-    "sn_session_create": (ctypes.c_int32, [_handle, ctypes.c_int32,
-                                           _c_float_p, _c_int64_p, ctypes.c_int32,
-                                           _c_float_p, _c_int64_p, ctypes.c_int32,
-                                           _c_float_p, ctypes.c_int64,
-                                           ctypes.c_int64, ctypes.c_int32, ctypes.c_uint64,
-                                           ctypes.POINTER(_handle)]),
+    "sn_set_num_threads": (ctypes.c_int32, [ctypes.c_int32]),
+    "sn_get_num_threads": (ctypes.c_int32, []),
+    "sn_dataset_create": (ctypes.c_int32, [ctypes.POINTER(_handle)]),
+    "sn_dataset_add_array": (ctypes.c_int32, [_handle, ctypes.c_char_p, ctypes.c_int32, ctypes.c_void_p, _c_int64_p,
+                                              ctypes.c_int32]),
+    "sn_dataset_free": (None, [_handle]),
+    "sn_session_create": (ctypes.c_int32, [_handle, _handle, ctypes.c_char_p, ctypes.POINTER(_handle)]),
+    "sn_session_output_shape": (ctypes.c_int32, [_handle, _c_int64_p, ctypes.c_int32, _c_int32_p]),
+    "sn_session_set_output": (ctypes.c_int32, [_handle, _c_float_p, ctypes.c_int64]),
     "sn_session_free": (None, [_handle]),
     "sn_session_begin_epoch": (ctypes.c_int32, [_handle, ctypes.c_int64]),
     "sn_session_run": (ctypes.c_int32, [_handle, ctypes.c_int64, ctypes.c_double, _c_int32_p]),
@@ -104,13 +113,15 @@ class StateError(ValueError, RuntimeError):
     """A call made in the wrong order, e.g. `fit` before `compile` (Keras raises ValueError here)."""
 
 
-_EXCEPTIONS = {ERROR_VALUE: ValueError, ERROR_TYPE: TypeError, ERROR_STATE: StateError}
+_EXCEPTIONS = {ERROR_VALUE: ValueError, ERROR_TYPE: TypeError, ERROR_STATE: StateError, ERROR_MEMORY: MemoryError}
+_FUNCTION_PREFIX = re.compile(r"^\[sn_\w+\] ")
 
 
 def check(status):
-    """Raises the exception matching a failed status, with the library's message."""
+    """Raises the exception matching a failed status, with the library's message (without the C
+    function's name that starts it: Python users called a Keras method, not the C function)."""
     if status != OK:
-        message = lib.sn_last_error().decode("utf-8", "replace")
+        message = _FUNCTION_PREFIX.sub("", lib.sn_last_error().decode("utf-8", "replace"))
         raise _EXCEPTIONS.get(status, RuntimeError)(message)
 
 
@@ -188,20 +199,55 @@ class NativeModel:
         check(lib.sn_model_set_learning_rate(self.handle, float(value)))
 
 
-class NativeSession:
-    """Owns an `sn_session*` and keeps the arrays it reads alive as long as it lives."""
+class NativeDataset:
+    """Owns an `sn_dataset*` and the arrays it points to."""
 
-    def __init__(self, model, mode, x, y=None, output=None, batch_size=32, shuffle=False, seed=0):
+    def __init__(self, **arrays):
         handle = _handle()
-        self._arrays = (x, y, output)
-        check(lib.sn_session_create(
-            model.handle, mode,
-            float_pointer(x), shape_array(x.shape), x.ndim,
-            float_pointer(y), shape_array(y.shape) if y is not None else None, y.ndim if y is not None else 0,
-            float_pointer(output), output.size if output is not None else 0,
-            int(batch_size), 1 if shuffle else 0, int(seed) & 0xFFFFFFFFFFFFFFFF, ctypes.byref(handle)))
+        check(lib.sn_dataset_create(ctypes.byref(handle)))
+        self.handle = handle
+        self.arrays = {}
+        for name, array in arrays.items():
+            if array is not None:
+                self.add(name, array)
+
+    def add(self, name, array):
+        if array.dtype not in DTYPES or not array.flags.c_contiguous:
+            raise TypeError(f"internal: array '{name}' must be C-contiguous float32, int32 or int64")
+        self.arrays[name] = array
+        check(lib.sn_dataset_add_array(self.handle, name.encode(), DTYPES[array.dtype], array.ctypes.data,
+                                       shape_array(array.shape), array.ndim))
+
+    def close(self):
+        handle, self.handle = getattr(self, "handle", None), None
+        if handle and lib is not None:
+            lib.sn_dataset_free(handle)
+
+    __del__ = close
+
+
+class NativeSession:
+    """Owns an `sn_session*` and keeps the arrays it reads alive as long as it lives. Predict
+    sessions allocate their output array (`output`), which the engine fills."""
+
+    def __init__(self, model, mode, x, y=None, batch_size=32, shuffle=False, seed=0):
+        dataset = NativeDataset(x=x, y=y)
+        self._arrays = dataset.arrays
+        options = {"mode": mode, "batch_size": int(batch_size), "shuffle": bool(shuffle), "seed": int(seed)}
+        handle = _handle()
+        try:
+            check(lib.sn_session_create(model.handle, dataset.handle, json.dumps(options).encode(), ctypes.byref(handle)))
+        finally:
+            dataset.close()
         self.handle = handle
         self.model = model
+        self.output = None
+        if mode == MODE_PREDICT:
+            shape = (ctypes.c_int64 * 16)()
+            rank = ctypes.c_int32(0)
+            check(lib.sn_session_output_shape(self.handle, shape, 16, ctypes.byref(rank)))
+            self.output = np.empty(tuple(shape[i] for i in range(rank.value)), dtype=np.float32)
+            check(lib.sn_session_set_output(self.handle, float_pointer(self.output), self.output.size))
         self.names = json.loads(read_text(lib.sn_session_log_names, self.handle))
 
     def close(self):
@@ -229,3 +275,11 @@ class NativeSession:
         count = ctypes.c_int32(0)
         check(lib.sn_session_log_values(self.handle, values, len(self.names), ctypes.byref(count)))
         return {name: float(values[i]) for i, name in enumerate(self.names[:count.value])}
+
+
+def set_num_threads(count):
+    check(lib.sn_set_num_threads(count))
+
+
+def get_num_threads():
+    return int(lib.sn_get_num_threads())

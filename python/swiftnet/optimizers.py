@@ -1,5 +1,7 @@
 """Optimizers with Keras 3 names and defaults; the update rules run in the engine."""
 
+from ._arrays import FLOAT32_MAX
+
 
 class Optimizer:
     """Holds the config; once compiled into a model, `learning_rate` reads and writes the engine."""
@@ -34,24 +36,23 @@ class Optimizer:
         return cls(**config)
 
     def serialize(self):
-        config = dict(self._config)
-        config["learning_rate"] = self.learning_rate
-        return {"class_name": type(self).__name__, "config": config}
+        return {"class_name": type(self).__name__, "config": dict(self._config)}
 
     @property
     def learning_rate(self):
-        if self._engine_owner is not None and self._engine_owner._engine is not None:
-            return _LearningRate(self._engine_owner._engine.get_learning_rate(), self)
+        # The config follows every change (the setter writes both), so a model rebuilt after
+        # compile is recompiled with the current rate.
         return _LearningRate(self._config["learning_rate"], self)
 
     @learning_rate.setter
     def learning_rate(self, value):
         value = float(value)
-        if not value >= 0 or value == float("inf"):
-            raise ValueError(f"Expected a finite, non-negative learning rate. Received: learning_rate={value}")
-        self._config["learning_rate"] = value
+        if not 0 <= value <= FLOAT32_MAX:
+            raise ValueError("Expected a finite, non-negative learning rate within the float32 range. "
+                             f"Received: learning_rate={value}")
         if self._engine_owner is not None and self._engine_owner._engine is not None:
             self._engine_owner._engine.set_learning_rate(value)
+        self._config["learning_rate"] = value
 
     @property
     def iterations(self):

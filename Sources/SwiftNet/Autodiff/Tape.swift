@@ -8,7 +8,7 @@ public final class Tape {
     public private(set) var isRecording = false
     /// Training mode: dropout and augmentation are active, batch norm uses batch statistics.
     public private(set) var training = false
-    private var records: [(output: Tensor, backward: () -> Void)] = []
+    private var records: [(output: Tensor, backward: () throws -> Void)] = []
 
     public init() {}
 
@@ -20,9 +20,15 @@ public final class Tape {
         self.training = training
     }
 
+    /// Ends a step: drops the gradient records, whose closures hold the step's tensors, which hold
+    /// this tape (a cycle that would otherwise keep the model alive). Memory stays for reuse.
+    public func finishStep() {
+        records.removeAll(keepingCapacity: true)
+    }
+
     /// An input tensor of this step (no gradient), filled by the caller.
-    public func input(shape: [Int]) -> Tensor {
-        Tensor(shape: shape, tape: self, requiresGrad: false)
+    public func input(shape: [Int]) throws -> Tensor {
+        try Tensor(shape: shape, tape: self, requiresGrad: false)
     }
 
     /// An input tensor of this step reading caller memory in place; ops never write to inputs.
@@ -31,23 +37,23 @@ public final class Tape {
     }
 
     /// Uninitialised scratch memory for `count` floats, valid for this step.
-    func scratch(_ count: Int) -> UnsafeMutablePointer<Float> { arena.allocate(count) }
+    func scratch(_ count: Int) throws -> UnsafeMutablePointer<Float> { try arena.allocate(count) }
 
-    func record(_ output: Tensor, _ backward: @escaping () -> Void) {
+    func record(_ output: Tensor, _ backward: @escaping () throws -> Void) {
         records.append((output, backward))
     }
 
     /// Runs the recorded gradients in reverse, starting from `root`'s gradient, which must be set.
-    public func backward() {
+    public func backward() throws {
         for record in records.reversed() where record.output.hasGradient {
-            record.backward()
+            try record.backward()
         }
     }
 
     /// Seeds d(root)/d(root) = 1 for a scalar root and runs `backward()`.
-    public func backward(from root: Tensor) {
-        root.accumulateGradient { g, _ in g.update(repeating: 1, count: root.count) }
-        backward()
+    public func backward(from root: Tensor) throws {
+        try root.accumulateGradient { g, _ in g.update(repeating: 1, count: root.count) }
+        try backward()
     }
 }
 
@@ -61,7 +67,7 @@ extension Tape {
 
 extension Tensor {
     /// The output of an operation on `inputs`: on their tape, tracked when any input is.
-    static func result(shape: [Int], of inputs: Tensor?...) -> Tensor {
+    static func result(shape: [Int], of inputs: Tensor?...) throws -> Tensor {
         var tape: Tape?
         var tracked = false
         for input in inputs {
@@ -69,11 +75,11 @@ extension Tensor {
             if tape == nil { tape = input.tape }
             tracked = tracked || input.requiresGrad
         }
-        return Tensor(shape: shape, tape: tape, requiresGrad: tracked && (tape?.isRecording ?? false))
+        return try Tensor(shape: shape, tape: tape, requiresGrad: tracked && (tape?.isRecording ?? false))
     }
 
     /// Records `backward` on this tensor's tape when it is tracked.
-    func onBackward(_ backward: @escaping () -> Void) {
+    func onBackward(_ backward: @escaping () throws -> Void) {
         if requiresGrad, let tape { tape.record(self, backward) }
     }
 }

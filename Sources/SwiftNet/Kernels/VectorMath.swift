@@ -197,14 +197,10 @@ enum Reduce {
     static func firstNonFinite(_ src: UnsafePointer<Float>, _ count: Int) -> Int? {
         let chunks = max(1, min(Parallelism.threads, count / (1 << 20)))
         if chunks == 1 { return firstNonFiniteSerial(src, count) }
-        let chunk = (count + chunks - 1) / chunks
         var found = [Int?](repeating: nil, count: chunks)
         found.withUnsafeMutableBufferPointer { results in
-            parallelFor(chunks, minChunk: 1) { range in
-                for c in range {
-                    let start = c * chunk
-                    results[c] = firstNonFiniteSerial(src + start, min(chunk, count - start)).map { $0 + start }
-                }
+            parallelWorkers(count, workers: chunks) { c, range in
+                results[c] = firstNonFiniteSerial(src + range.lowerBound, range.count).map { $0 + range.lowerBound }
             }
         }
         return found.compactMap { $0 }.first

@@ -9,6 +9,6 @@ public final class ActivationLayer: Layer {
     }
 
     override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {
-        applyActivation(inputs[0], activation)
+        try applyActivation(inputs[0], activation)
     }
 }

@@ -41,7 +41,7 @@ public final class BatchNormalization: Layer {
 
     override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {
         // A frozen layer (trainable = false) runs in inference mode, as in Keras.
-        batchNormalization(inputs[0], gamma: gamma, beta: beta, movingMean: movingMean!, movingVariance: movingVariance!,
+        try batchNormalization(inputs[0], gamma: gamma, beta: beta, movingMean: movingMean!, movingVariance: movingVariance!,
                            momentum: momentum, epsilon: epsilon, training: context.training && trainable)
     }
 }

@@ -38,7 +38,7 @@ public final class Conv2D: Layer {
     }
 
     override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {
-        biasActivation(conv2d(inputs[0], kernel!, geometry: geometry!, groups: groups), bias: bias, conv.activation)
+        try biasActivation(conv2d(inputs[0], kernel!, geometry: geometry!, groups: groups), bias: bias, conv.activation)
     }
 }
 
@@ -94,7 +94,7 @@ public final class Conv2DTranspose: Layer {
     }
 
     override public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
-        let g = try makeGeometry(try singleInput(inputShapes))
+        let g = try makeGeometry(singleInput(inputShapes))
         return [g.height, g.width, filters]
     }
 
@@ -106,7 +106,7 @@ public final class Conv2DTranspose: Layer {
     }
 
     override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {
-        biasActivation(conv2dTranspose(inputs[0], kernel!, geometry: geometry!), bias: bias, conv.activation)
+        try biasActivation(conv2dTranspose(inputs[0], kernel!, geometry: geometry!), bias: bias, conv.activation)
     }
 }
 
@@ -143,7 +143,7 @@ public final class DepthwiseConv2D: Layer {
     }
 
     override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {
-        biasActivation(depthwiseConv2d(inputs[0], kernel!, geometry: geometry!), bias: bias, conv.activation)
+        try biasActivation(depthwiseConv2d(inputs[0], kernel!, geometry: geometry!), bias: bias, conv.activation)
     }
 }
 
@@ -187,7 +187,7 @@ public final class SeparableConv2D: Layer {
     }
 
     override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {
-        let middle = depthwiseConv2d(inputs[0], depthwise!, geometry: geometry!)
-        return biasActivation(conv2d(middle, pointwise!, geometry: pointwiseGeometry!), bias: bias, conv.activation)
+        let middle = try depthwiseConv2d(inputs[0], depthwise!, geometry: geometry!)
+        return try biasActivation(conv2d(middle, pointwise!, geometry: pointwiseGeometry!), bias: bias, conv.activation)
     }
 }

@@ -36,6 +36,6 @@ public final class Dense: Layer {
     }
 
     override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {
-        biasActivation(matmul(inputs[0], kernel!), bias: bias, activation)
+        try biasActivation(matmul(inputs[0], kernel!), bias: bias, activation)
     }
 }

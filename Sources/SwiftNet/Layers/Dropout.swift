@@ -18,6 +18,6 @@ public final class Dropout: Layer {
 
     override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {
         guard context.training, rate > 0 else { return inputs[0] }
-        return dropout(inputs[0], rate: rate, generator: &generator)
+        return try dropout(inputs[0], rate: rate, generator: &generator)
     }
 }

@@ -30,12 +30,12 @@ public final class ZeroPadding2D: Layer {
     }
 
     override public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
-        let (h, w, c) = try imageShape(try singleInput(inputShapes), layer: self)
+        let (h, w, c) = try imageShape(singleInput(inputShapes), layer: self)
         return [h + top + bottom, w + left + right, c]
     }
 
     override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {
-        zeroPad2d(inputs[0], top: top, bottom: bottom, left: left, right: right)
+        try zeroPad2d(inputs[0], top: top, bottom: bottom, left: left, right: right)
     }
 }
 
@@ -61,16 +61,16 @@ public final class UpSampling2D: Layer {
     }
 
     override public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
-        let (h, w, c) = try imageShape(try singleInput(inputShapes), layer: self)
+        let (h, w, c) = try imageShape(singleInput(inputShapes), layer: self)
         return [h * size.0, w * size.1, c]
     }
 
     override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {
         let x = inputs[0]
-        guard bilinear else { return upsampleNearest(x, sh: size.0, sw: size.1) }
+        guard bilinear else { return try upsampleNearest(x, sh: size.0, sw: size.1) }
         let sx = 1 / Float(size.1), sy = 1 / Float(size.0)
         let map = AffineMap(a: sx, b: 0, c: 0.5 * sx - 0.5, d: 0, e: sy, f: 0.5 * sy - 0.5)
-        return affineWarp(x, maps: Array(repeating: map, count: x.shape[0]), outHeight: x.shape[1] * size.0,
+        return try affineWarp(x, maps: Array(repeating: map, count: x.shape[0]), outHeight: x.shape[1] * size.0,
                           outWidth: x.shape[2] * size.1, fill: .nearest, fillValue: 0, bilinear: true)
     }
 }

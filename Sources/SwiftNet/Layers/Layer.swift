@@ -65,7 +65,7 @@ open class Layer {
     /// Adds a weight filled by `initializer`, as Keras's `add_weight`.
     public func addWeight(name: String, shape: [Int], initializer: Initializer, trainable: Bool = true) throws -> Tensor {
         _ = try checkedCount(shape, what: className)
-        let tensor = trainable ? Tensor(variable: shape) : Tensor(zeros: shape)
+        let tensor = try trainable ? Tensor(variable: shape) : Tensor(zeros: shape)
         let fallback = weightSeed &+ UInt64(weights.count) &* 0x9E37_79B9_7F4A_7C15
         initializer.fill(tensor, fallbackSeed: fallback)
         weights.append(Weight(name: name, tensor: tensor, trainable: trainable))

@@ -22,7 +22,7 @@ public class Pooling2D: Layer {
     }
 
     override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {
-        useMax ? maxPool2d(inputs[0], geometry: geometry!) : averagePool2d(inputs[0], geometry: geometry!)
+        try useMax ? maxPool2d(inputs[0], geometry: geometry!) : averagePool2d(inputs[0], geometry: geometry!)
     }
 }
 
@@ -51,12 +51,12 @@ public class GlobalPooling2D: Layer {
     }
 
     override public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
-        let (_, _, c) = try imageShape(try singleInput(inputShapes), layer: self)
+        let (_, _, c) = try imageShape(singleInput(inputShapes), layer: self)
         return keepDims ? [1, 1, c] : [c]
     }
 
     override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {
-        let pooled = globalPool2d(inputs[0], max: useMax)
+        let pooled = try globalPool2d(inputs[0], max: useMax)
         return keepDims ? reshape(pooled, [pooled.shape[0], 1, 1, pooled.shape[1]]) : pooled
     }
 }

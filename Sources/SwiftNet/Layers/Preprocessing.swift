@@ -6,20 +6,9 @@ public final class Rescaling: Layer {
     let scale: [Float], offset: [Float]
 
     public init(name: String, config: ConfigReader) throws {
-        scale = try Rescaling.values(config, "scale", default: nil)
-        offset = try Rescaling.values(config, "offset", default: 0)
+        scale = try config.floats("scale")
+        offset = try config.floats("offset", default: 0)
         super.init(name: name)
-    }
-
-    /// A number or a list of numbers.
-    static func values(_ config: ConfigReader, _ key: String, default fallback: Float?) throws -> [Float] {
-        if case .some(.array(let items)) = config.json(key) {
-            return try items.map { item -> Float in
-                guard case .number(let d) = item, d.isFinite else { throw config.typeFail("Expected numbers in `\(key)`.") }
-                return Float(d)
-            }
-        }
-        return [try config.float(key, default: fallback)]
     }
 
     override public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
@@ -31,7 +20,7 @@ public final class Rescaling: Layer {
     }
 
     override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {
-        channelAffine(inputs[0], scale: scale, offset: offset)
+        try channelAffine(inputs[0], scale: scale, offset: offset)
     }
 }
 
@@ -55,15 +44,15 @@ public final class Normalization: Layer {
             throw SwiftNetError.value("[Normalization] When setting values directly, both `mean` and `variance` must be set.")
         }
         fixed = config.has("mean")
-            ? (try Rescaling.values(config, "mean", default: nil), try Rescaling.values(config, "variance", default: nil)) : nil
+            ? (try config.floats("mean"), try config.floats("variance")) : nil
         super.init(name: name)
         if let fixed, fixed.variance.contains(where: { $0 < 0 }) { throw invalid("`variance` must be non-negative.") }
     }
 
     override public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
         let shape = try singleInput(inputShapes)
-        if let fixed, fixed.mean.count > 1, fixed.mean.count != shape.last || fixed.variance.count != fixed.mean.count {
-            throw invalid("`mean` and `variance` must have one value per feature (\(shape.last ?? 0)).")
+        if let fixed, [fixed.mean.count, fixed.variance.count].contains(where: { $0 != 1 && $0 != shape.last }) {
+            throw invalid("`mean` and `variance` must be single values or have one value per feature (\(shape.last ?? 0)). Received \(fixed.mean.count) and \(fixed.variance.count) values.")
         }
         return shape
     }
@@ -77,9 +66,11 @@ public final class Normalization: Layer {
     }
 
     override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {
-        let m = fixed?.mean ?? mean!.values
-        let v = fixed?.variance ?? variance!.values
+        let c = inputs[0].lastDim
+        func perChannel(_ values: [Float]) -> [Float] { values.count == 1 ? Array(repeating: values[0], count: c) : values }
+        let m = perChannel(fixed?.mean ?? mean!.values)
+        let v = perChannel(fixed?.variance ?? variance!.values)
         let scale = v.map { 1 / max($0.squareRoot(), 1e-7) }
-        return channelAffine(inputs[0], scale: scale, offset: zip(m, scale).map { -$0 * $1 })
+        return try channelAffine(inputs[0], scale: scale, offset: zip(m, scale).map { -$0 * $1 })
     }
 }

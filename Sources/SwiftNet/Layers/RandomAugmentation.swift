@@ -30,7 +30,7 @@ public class RandomAugmentation: Layer {
     }
 
     override public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
-        _ = try imageShape(try singleInput(inputShapes), layer: self)
+        _ = try imageShape(singleInput(inputShapes), layer: self)
         return inputShapes[0]
     }
 
@@ -40,7 +40,7 @@ public class RandomAugmentation: Layer {
     override public func call(_ inputs: [Tensor], context: CallContext) throws -> Tensor {
         let x = inputs[0]
         guard context.training else { return x }
-        return affineWarp(x, maps: maps(count: x.shape[0], height: x.shape[1], width: x.shape[2]), outHeight: x.shape[1],
+        return try affineWarp(x, maps: maps(count: x.shape[0], height: x.shape[1], width: x.shape[2]), outHeight: x.shape[1],
                           outWidth: x.shape[2], fill: fill, fillValue: fillValue, bilinear: bilinear)
     }
 
@@ -49,7 +49,7 @@ public class RandomAugmentation: Layer {
                             symmetric: Bool = true) throws -> (Float, Float) {
         var range: (Float, Float)
         if case .some(.array) = config.json(key) {
-            let values = try Rescaling.values(config, key, default: nil)
+            let values = try config.floats(key)
             guard values.count == 2 else { throw config.fail("`\(key)` must be a number or a pair. Received \(values.count) values.") }
             range = (values[0], values[1])
         } else {
@@ -167,7 +167,7 @@ public final class RandomCrop: RandomAugmentation {
     }
 
     override public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
-        let (_, _, c) = try imageShape(try singleInput(inputShapes), layer: self)
+        let (_, _, c) = try imageShape(singleInput(inputShapes), layer: self)
         return [height, width, c]
     }
 
@@ -182,7 +182,7 @@ public final class RandomCrop: RandomAugmentation {
                 let l = i == 0 ? left : generator.integer(below: w - width + 1)
                 return AffineMap(a: 1, b: 0, c: Float(l), d: 0, e: 1, f: Float(t))
             }
-            return affineWarp(x, maps: maps, outHeight: height, outWidth: width, fill: .nearest, fillValue: 0, bilinear: false)
+            return try affineWarp(x, maps: maps, outHeight: height, outWidth: width, fill: .nearest, fillValue: 0, bilinear: false)
         }
         if h == height && w == width { return x }
         let aspect = Float(width) / Float(height)
@@ -191,7 +191,7 @@ public final class RandomCrop: RandomAugmentation {
         let top = (Float(h) - windowH) / 2, left = (Float(w) - windowW) / 2
         let sx = windowW / Float(width), sy = windowH / Float(height)
         let map = AffineMap(a: sx, b: 0, c: left + 0.5 * sx - 0.5, d: 0, e: sy, f: top + 0.5 * sy - 0.5)
-        return affineWarp(x, maps: Array(repeating: map, count: x.shape[0]), outHeight: height, outWidth: width,
+        return try affineWarp(x, maps: Array(repeating: map, count: x.shape[0]), outHeight: height, outWidth: width,
                           fill: .nearest, fillValue: 0, bilinear: true)
     }
 }
@@ -206,7 +206,7 @@ public final class RandomContrast: RandomAugmentation {
     override public init(name: String, config: ConfigReader) throws {
         let factor = try RandomAugmentation.factorRange(config, "factor", bounds: 0...1, symmetric: false)
         range = (1 - factor.0, 1 + factor.1)
-        let values = config.has("value_range") ? try Rescaling.values(config, "value_range", default: nil) : [0, 255]
+        let values = try config.has("value_range") ? config.floats("value_range") : [0, 255]
         guard values.count == 2, values[0] < values[1] else {
             throw SwiftNetError.value("[RandomContrast] `value_range` must be (low, high) with low < high.")
         }
@@ -218,6 +218,6 @@ public final class RandomContrast: RandomAugmentation {
         let x = inputs[0]
         guard context.training else { return x }
         let factors = (0..<x.shape[0]).map { _ in uniform(range) }
-        return adjustContrast(x, factors: factors, low: valueRange.0, high: valueRange.1)
+        return try adjustContrast(x, factors: factors, low: valueRange.0, high: valueRange.1)
     }
 }

@@ -4,6 +4,13 @@ import Glibc
 import Darwin
 #endif
 
+/// A batch of targets: integer class labels for the sparse loss and metric, values of the
+/// prediction's shape for the others (whichever the compiled settings need).
+public struct Targets {
+    public let values: UnsafePointer<Float>?
+    public let labels: UnsafePointer<Int32>?
+}
+
 /// A Keras loss with "sum_over_batch_size" reduction: the mean over samples (and over any axes
 /// between the batch and the last one) of a per-row value.
 public struct Loss: Equatable {
@@ -79,7 +86,7 @@ public struct Loss: Equatable {
 
     /// The loss of a batch as a scalar tensor that backpropagates into `prediction`
     /// (or into the logits behind a softmax/sigmoid output, which is exact and cannot saturate).
-    public func callAsFunction(_ prediction: Tensor, target: UnsafePointer<Float>) -> Tensor {
+    public func callAsFunction(_ prediction: Tensor, target: Targets) throws -> Tensor {
         var input = prediction
         var logits = fromLogits
         if !fromLogits, let (source, activation) = prediction.activationSource {
@@ -90,26 +97,26 @@ public struct Loss: Equatable {
             }
         }
         let rows = input.rows, cols = input.lastDim
-        let out = Tensor.result(shape: [], of: input)
+        let out = try Tensor.result(shape: [], of: input)
         // The gradient of the mean loss is computed with the value, in the same pass.
-        let gradient = out.requiresGrad ? out.tape!.scratch(input.count) : nil
+        let gradient = out.requiresGrad ? try out.tape!.scratch(input.count) : nil
         var total = 0.0
         for r in 0..<rows {
             let x = input.data + r * cols
             let g = gradient.map { $0 + r * cols }
             switch kind {
             case .sparseCategoricalCrossentropy:
-                let label = Int(target[r])
+                let label = Int(target.labels![r])
                 total += logits ? Loss.softmaxCrossEntropy(x, cols, label: label, target: nil, gradient: g)
                     : Loss.sparseCrossEntropyOfProbabilities(x, cols, label: label, gradient: g)
             case .categoricalCrossentropy:
-                let t = target + r * cols
+                let t = target.values! + r * cols
                 total += logits ? Loss.softmaxCrossEntropy(x, cols, label: -1, target: t, gradient: g)
                     : Loss.crossEntropyOfProbabilities(x, cols, target: t, gradient: g)
             case .binaryCrossentropy:
-                total += Loss.binaryCrossEntropy(x, cols, target: target + r * cols, logits: logits, gradient: g)
+                total += Loss.binaryCrossEntropy(x, cols, target: target.values! + r * cols, logits: logits, gradient: g)
             case .meanSquaredError, .meanAbsoluteError:
-                total += Loss.regression(x, cols, target: target + r * cols, squared: kind == .meanSquaredError, gradient: g)
+                total += Loss.regression(x, cols, target: target.values! + r * cols, squared: kind == .meanSquaredError, gradient: g)
             }
         }
         out.data[0] = Float(total / Double(max(rows, 1)))
@@ -119,7 +126,7 @@ public struct Loss: Equatable {
         }
         out.onBackward { [input, out] in
             let seed = out.grad![0]
-            input.accumulateGradient { gi, accumulate in
+            try input.accumulateGradient { gi, accumulate in
                 if accumulate { vectorMap2(input.count, gi, gradient!, gi) { $0 + seed * $1 } }
                 else { vectorMap(input.count, gradient!, gi) { seed * $0 } }
             }

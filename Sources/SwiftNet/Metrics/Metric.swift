@@ -95,22 +95,22 @@ public struct Metric: Equatable {
     }
 
     /// Σ over the rows of a batch of the per-row metric value.
-    func sum(prediction: UnsafePointer<Float>, target: UnsafePointer<Float>, rows: Int, cols: Int) -> Double {
+    func sum(prediction: UnsafePointer<Float>, target: Targets, rows: Int, cols: Int) -> Double {
         var total = 0.0
         for r in 0..<rows {
             let p = prediction + r * cols
             switch kind {
             case .sparseCategoricalAccuracy:
-                total += argmax(p, cols) == Int(target[r]) ? 1 : 0
+                total += argmax(p, cols) == Int(target.labels![r]) ? 1 : 0
             case .categoricalAccuracy:
-                total += argmax(p, cols) == argmax(target + r * cols, cols) ? 1 : 0
+                total += argmax(p, cols) == argmax(target.values! + r * cols, cols) ? 1 : 0
             case .binaryAccuracy(let threshold):
-                let t = target + r * cols
+                let t = target.values! + r * cols
                 var hits = 0
                 for j in 0..<cols where (p[j] > threshold ? 1 : 0) == t[j] { hits += 1 }
                 total += Double(hits) / Double(cols)
             case .meanSquaredError, .meanAbsoluteError:
-                let t = target + r * cols
+                let t = target.values! + r * cols
                 var s = 0.0
                 for j in 0..<cols {
                     let d = Double(p[j] - t[j])

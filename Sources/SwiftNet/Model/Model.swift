@@ -75,7 +75,7 @@ public final class Model {
             throw SwiftNetError.value("[Model] `inputs` must name an InputLayer.")
         }
         guard nodes.indices.contains(outputs[0]) else { throw SwiftNetError.value("[Model] `outputs` names no layer.") }
-        if let stray = nodes.firstIndex(where: { $0.layer is InputLayer }), stray != inputs[0] {
+        if let stray = nodes.indices.first(where: { nodes[$0].layer is InputLayer && $0 != inputs[0] }) {
             throw SwiftNetError.value("[Model] Layer '\(nodes[stray].layer.name)' is an input that is not in `inputs`.")
         }
         inputNode = inputs[0]

@@ -3,16 +3,16 @@
 /// `activation(x + bias)` in one pass over memory; `bias` (length = last dim) is optional.
 /// Softmax and sigmoid are split into a bias add and the activation, so that the loss can
 /// reach their logits.
-public func biasActivation(_ x: Tensor, bias: Tensor?, _ activation: Activation) -> Tensor {
+public func biasActivation(_ x: Tensor, bias: Tensor?, _ activation: Activation) throws -> Tensor {
     if activation.exposesLogits {
-        return applyActivation(bias.map { addBias(x, $0) } ?? x, activation)
+        return try applyActivation(bias.map { try addBias(x, $0) } ?? x, activation)
     }
-    if activation == .linear { return bias.map { addBias(x, $0) } ?? x }
+    if activation == .linear { return try bias.map { try addBias(x, $0) } ?? x }
     let cols = x.lastDim, rows = x.rows
-    let out = Tensor.result(shape: x.shape, of: x, bias)
+    let out = try Tensor.result(shape: x.shape, of: x, bias)
     // The pre-activation is kept only when the gradient needs it.
     let keepInput = out.requiresGrad && activation.gradientNeedsInput && bias != nil
-    let pre = keepInput ? out.tape!.scratch(x.count) : nil
+    let pre = keepInput ? try out.tape!.scratch(x.count) : nil
     if let bias, cols < vecWidth {
         // Few channels (early convolutions): run over the whole array 16 values at a time.
         flatWithColumnParameter(x.count, cols, bias.data, parallel: true) { i, b in
@@ -42,20 +42,20 @@ public func biasActivation(_ x: Tensor, bias: Tensor?, _ activation: Activation)
     }
     out.onBackward { [x, bias, out] in
         let input = UnsafePointer(pre ?? x.data)
-        let delta = out.tape!.scratch(out.count)
+        let delta = try out.tape!.scratch(out.count)
         let g = out.grad!
         parallelChunks(out.count) { range in
             vectorMap3(range.count, g + range.lowerBound, input + range.lowerBound, out.data + range.lowerBound,
                        delta + range.lowerBound) { g, xin, y in g * activation.derivative(input: xin, output: y) }
         }
         if x.requiresGrad {
-            x.accumulateGradient { gx, accumulate in
+            try x.accumulateGradient { gx, accumulate in
                 if accumulate { vectorMap2(x.count, gx, delta, gx) { $0 + $1 } }
                 else { gx.update(from: delta, count: x.count) }
             }
         }
         if let bias, bias.requiresGrad {
-            bias.accumulateGradient { gb, accumulate in
+            try bias.accumulateGradient { gb, accumulate in
                 Reduce.sumRows(delta, rows: rows, cols: cols, into: gb, accumulate: accumulate)
             }
         }
@@ -64,21 +64,21 @@ public func biasActivation(_ x: Tensor, bias: Tensor?, _ activation: Activation)
 }
 
 /// x + bias, broadcasting `bias` over every row of the last axis.
-public func addBias(_ x: Tensor, _ bias: Tensor) -> Tensor {
+public func addBias(_ x: Tensor, _ bias: Tensor) throws -> Tensor {
     let cols = x.lastDim, rows = x.rows
-    let out = Tensor.result(shape: x.shape, of: x, bias)
+    let out = try Tensor.result(shape: x.shape, of: x, bias)
     parallelRows(rows, cols) { range in
         for r in range { vectorMap2(cols, x.data + r * cols, bias.data, out.data + r * cols) { $0 + $1 } }
     }
     out.onBackward { [x, bias, out] in
         let g = out.grad!
         if x.requiresGrad {
-            x.accumulateGradient { gx, accumulate in
+            try x.accumulateGradient { gx, accumulate in
                 if accumulate { vectorMap2(x.count, gx, g, gx) { $0 + $1 } } else { gx.update(from: g, count: x.count) }
             }
         }
         if bias.requiresGrad {
-            bias.accumulateGradient { gb, accumulate in
+            try bias.accumulateGradient { gb, accumulate in
                 Reduce.sumRows(g, rows: rows, cols: cols, into: gb, accumulate: accumulate)
             }
         }
@@ -87,10 +87,10 @@ public func addBias(_ x: Tensor, _ bias: Tensor) -> Tensor {
 }
 
 /// An activation on its own (softmax over the last axis).
-public func applyActivation(_ x: Tensor, _ activation: Activation) -> Tensor {
+public func applyActivation(_ x: Tensor, _ activation: Activation) throws -> Tensor {
     if activation == .linear { return x }
-    if activation != .softmax && !activation.exposesLogits { return biasActivation(x, bias: nil, activation) }
-    let out = Tensor.result(shape: x.shape, of: x)
+    if activation != .softmax && !activation.exposesLogits { return try biasActivation(x, bias: nil, activation) }
+    let out = try Tensor.result(shape: x.shape, of: x)
     let cols = x.lastDim, rows = x.rows
     parallelRows(rows, cols) { range in
         if activation == .softmax {
@@ -104,7 +104,7 @@ public func applyActivation(_ x: Tensor, _ activation: Activation) -> Tensor {
     out.onBackward { [x, out] in
         guard x.requiresGrad else { return }
         let g = out.grad!, y = out.data
-        x.accumulateGradient { gx, accumulate in
+        try x.accumulateGradient { gx, accumulate in
             if activation == .softmax {
                 // dx = y ⊙ (g − ⟨g, y⟩) per row.
                 for r in 0..<rows {

@@ -8,10 +8,10 @@ import Darwin
 /// (biased) variance and moves the running statistics towards them; inference uses the running
 /// statistics. Statistics and the normalisation are single passes over rows of channels.
 func batchNormalization(_ x: Tensor, gamma: Tensor?, beta: Tensor?, movingMean: Tensor, movingVariance: Tensor,
-                        momentum: Float, epsilon: Float, training: Bool) -> Tensor {
+                        momentum: Float, epsilon: Float, training: Bool) throws -> Tensor {
     let c = x.lastDim, rows = x.rows
-    let out = Tensor.result(shape: x.shape, of: x, gamma, beta)
-    let mean = Tensor.scratchBuffer(c, tape: out.tape), invStd = Tensor.scratchBuffer(c, tape: out.tape)
+    let out = try Tensor.result(shape: x.shape, of: x, gamma, beta)
+    let mean = try Tensor.scratchBuffer(c, tape: out.tape), invStd = try Tensor.scratchBuffer(c, tape: out.tape)
     if training {
         // Shifted by the first row, the variance does not lose precision to a large mean.
         let shift = x.data
@@ -38,7 +38,7 @@ func batchNormalization(_ x: Tensor, gamma: Tensor?, beta: Tensor?, movingMean: 
         }
     }
     // y = (x − mean)·invStd·γ + β as one multiply-add per value.
-    let scale = Tensor.scratchBuffer(c, tape: out.tape), offset = Tensor.scratchBuffer(c, tape: out.tape)
+    let scale = try Tensor.scratchBuffer(c, tape: out.tape), offset = try Tensor.scratchBuffer(c, tape: out.tape)
     for ch in 0..<c {
         let s = invStd.pointer[ch] * (gamma?.data[ch] ?? 1)
         scale.pointer[ch] = s
@@ -59,17 +59,17 @@ func batchNormalization(_ x: Tensor, gamma: Tensor?, beta: Tensor?, movingMean: 
             }
         }
         if let beta, beta.requiresGrad {
-            beta.accumulateGradient { gb, accumulate in
+            try beta.accumulateGradient { gb, accumulate in
                 for ch in 0..<c { gb[ch] = (accumulate ? gb[ch] : 0) + Float(sumG[ch]) }
             }
         }
         if let gamma, gamma.requiresGrad {
-            gamma.accumulateGradient { gg, accumulate in
+            try gamma.accumulateGradient { gg, accumulate in
                 for ch in 0..<c { gg[ch] = (accumulate ? gg[ch] : 0) + Float(sumGX[ch]) }
             }
         }
         guard x.requiresGrad else { return }
-        let gx = x.gradientForAccumulation()
+        let gx = try x.gradientForAccumulation()
         if training {
             // dx = γ·invStd·(dy − mean(dy) − x̂·mean(dy·x̂))
             let meanG = sumG.map { Float($0 / Double(rows)) }, meanGX = sumGX.map { Float($0 / Double(rows)) }
@@ -96,23 +96,19 @@ func batchNormalization(_ x: Tensor, gamma: Tensor?, beta: Tensor?, movingMean: 
 /// precision in a fixed order; workers take contiguous row ranges.
 private func channelSums(rows: Int, channels c: Int,
                          _ add: (Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> ([Double], [Double]) {
-    let workers = min(Parallelism.threads, max(1, rows / 1024))
+    let workers = min(workerCount(for: rows), max(1, rows / 1024))
     var partial = [Double](repeating: 0, count: 2 * c * workers)
     partial.withUnsafeMutableBufferPointer { partial in
-        let perWorker = (rows + workers - 1) / workers
-        parallelFor(workers, minChunk: 1) { range in
+        parallelWorkers(rows, workers: workers) { w, range in
             let block = UnsafeMutablePointer<Float>.allocate(capacity: 2 * c)
             defer { block.deallocate() }
-            for w in range {
-                let totals = partial.baseAddress! + 2 * c * w
-                var r = w * perWorker
-                let end = min(rows, r + perWorker)
-                while r < end {
-                    block.update(repeating: 0, count: 2 * c)
-                    for row in r..<min(end, r + 128) { add(row, block, block + c) }
-                    for i in 0..<(2 * c) { totals[i] += Double(block[i]) }
-                    r += 128
-                }
+            let totals = partial.baseAddress! + 2 * c * w
+            var r = range.lowerBound
+            while r < range.upperBound {
+                block.update(repeating: 0, count: 2 * c)
+                for row in r..<min(range.upperBound, r + 128) { add(row, block, block + c) }
+                for i in 0..<(2 * c) { totals[i] += Double(block[i]) }
+                r += 128
             }
         }
     }

@@ -3,17 +3,17 @@
 /// own scratch; the backward pass recomputes the patches per chunk.
 
 /// Conv2D without bias: x [n, h, w, c] * kernel [kh, kw, c / groups, filters] → [n, oh, ow, filters].
-func conv2d(_ x: Tensor, _ kernel: Tensor, geometry g: ConvGeometry, groups: Int = 1) -> Tensor {
+func conv2d(_ x: Tensor, _ kernel: Tensor, geometry g: ConvGeometry, groups: Int = 1) throws -> Tensor {
     if !x.requiresGrad && DirectConv.applies(g, groups: groups) {
-        return directConv2d(x, kernel, DirectConv(g, filters: kernel.shape[3]))
+        return try directConv2d(x, kernel, DirectConv(g, filters: kernel.shape[3]))
     }
     let n = x.shape[0], filters = kernel.shape[3]
     let cg = g.channels / groups, fg = filters / groups
     let rowSize = g.kernelH * g.kernelW * cg
-    let out = Tensor.result(shape: [n, g.outHeight, g.outWidth, filters], of: x, kernel)
+    let out = try Tensor.result(shape: [n, g.outHeight, g.outWidth, filters], of: x, kernel)
     let chunk = min(n, g.imagesPerChunk(groupChannels: cg))
     let chunks = stride(from: 0, to: n, by: chunk).map { $0..<min(n, $0 + chunk) }
-    let workers = min(Parallelism.threads, chunks.count)
+    let workers = workerCount(for: chunks.count)
     let patchFloats = chunk * g.outPixels * rowSize + vecWidth  // slack for im2col's 16-float copies
     // 1x1 kernels with stride 1, no padding and one group read the input as the patch matrix itself.
     let identityPatches = g.kernelH == 1 && g.kernelW == 1 && g.strideH == 1 && g.strideW == 1 && groups == 1
@@ -22,7 +22,7 @@ func conv2d(_ x: Tensor, _ kernel: Tensor, geometry g: ConvGeometry, groups: Int
     // much memory); otherwise each worker reuses one chunk-sized buffer and backward recomputes.
     let allPatches = n * g.outPixels * rowSize
     let keepPatches = !identityPatches && groups == 1 && out.requiresGrad && kernel.requiresGrad && allPatches <= 1 << 25
-    let cols = Tensor.scratchBuffer(identityPatches ? 1 : (keepPatches ? allPatches + vecWidth : workers * patchFloats),
+    let cols = try Tensor.scratchBuffer(identityPatches ? 1 : (keepPatches ? allPatches + vecWidth : workers * patchFloats),
                                     tape: out.tape)
 
     func patchBuffer(_ images: Range<Int>, worker: Int) -> UnsafeMutablePointer<Float> {
@@ -36,7 +36,7 @@ func conv2d(_ x: Tensor, _ kernel: Tensor, geometry g: ConvGeometry, groups: Int
         return UnsafePointer(buffer)
     }
 
-    parallelWorkers(chunks.count) { worker, range in
+    parallelWorkers(chunks.count, workers: workers) { worker, range in
         for images in chunks[range] {
             for group in 0..<groups {
                 Gemm.multiply(patches(images, group: group, worker: worker), lda: rowSize, kernel.data + group * fg,
@@ -48,13 +48,13 @@ func conv2d(_ x: Tensor, _ kernel: Tensor, geometry g: ConvGeometry, groups: Int
     out.onBackward { [x, kernel, out, cols] in
         _ = cols
         let gOut = out.grad!
-        let gx = x.requiresGrad ? x.gradientForAccumulation() : nil
-        let gk = kernel.requiresGrad ? kernel.gradientForAccumulation() : nil
-        let dcols = gx != nil && !identityPatches ? Tensor.scratchBuffer(workers * patchFloats, tape: out.tape) : nil
+        let gx = x.requiresGrad ? try x.gradientForAccumulation() : nil
+        let gk = kernel.requiresGrad ? try kernel.gradientForAccumulation() : nil
+        let dcols = gx != nil && !identityPatches ? try Tensor.scratchBuffer(workers * patchFloats, tape: out.tape) : nil
         // Each worker sums its kernel gradient apart; the parts are added in worker order.
-        let partials = gk == nil ? nil : Tensor.scratchBuffer(workers * kernel.count, tape: out.tape)
+        let partials = gk == nil ? nil : try Tensor.scratchBuffer(workers * kernel.count, tape: out.tape)
         partials?.pointer.update(repeating: 0, count: workers * kernel.count)
-        parallelWorkers(chunks.count) { worker, range in
+        parallelWorkers(chunks.count, workers: workers) { worker, range in
             for images in chunks[range] {
                 let rows = images.count * g.outPixels
                 for group in 0..<groups {
@@ -91,17 +91,17 @@ func conv2d(_ x: Tensor, _ kernel: Tensor, geometry g: ConvGeometry, groups: Int
 }
 
 /// `conv2d` through the direct kernels, for inputs that need no gradient (raw images).
-private func directConv2d(_ x: Tensor, _ kernel: Tensor, _ direct: DirectConv) -> Tensor {
+private func directConv2d(_ x: Tensor, _ kernel: Tensor, _ direct: DirectConv) throws -> Tensor {
     let g = direct.g, n = x.shape[0], filters = direct.filters
-    let out = Tensor.result(shape: [n, g.outHeight, g.outWidth, filters], of: x, kernel)
-    let workers = min(Parallelism.threads, n)
+    let out = try Tensor.result(shape: [n, g.outHeight, g.outWidth, filters], of: x, kernel)
+    let workers = workerCount(for: n)
     let planeStride = direct.planeFloats + vecWidth
     // In training every image's planes are kept for the kernel gradient; otherwise one per worker.
     let keepPlanes = out.requiresGrad && kernel.requiresGrad
-    let planes = Tensor.scratchBuffer((keepPlanes ? n : workers) * planeStride, tape: out.tape)
+    let planes = try Tensor.scratchBuffer((keepPlanes ? n : workers) * planeStride, tape: out.tape)
     let weights = direct.groupedWeights(kernel.data)
     weights.withUnsafeBufferPointer { w in
-        parallelWorkers(n) { worker, images in
+        parallelWorkers(n, workers: workers) { worker, images in
             for image in images {
                 let buffer = planes.pointer + (keepPlanes ? image : worker) * planeStride
                 direct.makePlanes(x.data, image: image, into: buffer)
@@ -111,12 +111,12 @@ private func directConv2d(_ x: Tensor, _ kernel: Tensor, _ direct: DirectConv) -
     }
     out.onBackward { [x, kernel, out, planes] in
         guard kernel.requiresGrad else { return }
-        let gk = kernel.gradientForAccumulation()
+        let gk = try kernel.gradientForAccumulation()
         let groupedSize = weights.count
-        let partials = Tensor.scratchBuffer(workers * groupedSize, tape: out.tape)
+        let partials = try Tensor.scratchBuffer(workers * groupedSize, tape: out.tape)
         partials.pointer.update(repeating: 0, count: workers * groupedSize)
-        let gradientPlanes = Tensor.scratchBuffer(workers * (direct.outputPlaneFloats + vecWidth), tape: out.tape)
-        parallelWorkers(n) { worker, images in
+        let gradientPlanes = try Tensor.scratchBuffer(workers * (direct.outputPlaneFloats + vecWidth), tape: out.tape)
+        parallelWorkers(n, workers: workers) { worker, images in
             let dPlanes = gradientPlanes.pointer + worker * (direct.outputPlaneFloats + vecWidth)
             for image in images {
                 let buffer = planes.pointer + image * planeStride  // kept by the forward pass
@@ -132,17 +132,17 @@ private func directConv2d(_ x: Tensor, _ kernel: Tensor, _ direct: DirectConv) -
 /// The transpose of `conv2d` (Keras's Conv2DTranspose): x [n, h, w, c] with kernel
 /// [kh, kw, filters, c] → [n, oh, ow, filters], where `geometry` maps the output grid back onto
 /// the input grid (its "input" is this op's output).
-func conv2dTranspose(_ x: Tensor, _ kernel: Tensor, geometry g: ConvGeometry) -> Tensor {
+func conv2dTranspose(_ x: Tensor, _ kernel: Tensor, geometry g: ConvGeometry) throws -> Tensor {
     let n = x.shape[0], inChannels = x.shape[3], filters = kernel.shape[2]
     let rowSize = g.patchSize  // kh · kw · filters
-    let out = Tensor.result(shape: [n, g.height, g.width, filters], of: x, kernel)
+    let out = try Tensor.result(shape: [n, g.height, g.width, filters], of: x, kernel)
     out.data.update(repeating: 0, count: out.count)
     let chunk = min(n, g.imagesPerChunk())
     let chunks = stride(from: 0, to: n, by: chunk).map { $0..<min(n, $0 + chunk) }
-    let workers = min(Parallelism.threads, chunks.count)
+    let workers = workerCount(for: chunks.count)
     let patchFloats = chunk * g.outPixels * rowSize + vecWidth  // slack for im2col's 16-float copies
-    let cols = Tensor.scratchBuffer(workers * patchFloats, tape: out.tape)
-    parallelWorkers(chunks.count) { worker, range in
+    let cols = try Tensor.scratchBuffer(workers * patchFloats, tape: out.tape)
+    parallelWorkers(chunks.count, workers: workers) { worker, range in
         let buffer = cols.pointer + worker * patchFloats
         for images in chunks[range] {
             // patches = X · Kᵀ with K viewed as (kh·kw·filters) × c, then scattered into the output.
@@ -153,11 +153,11 @@ func conv2dTranspose(_ x: Tensor, _ kernel: Tensor, geometry g: ConvGeometry) ->
         }
     }
     out.onBackward { [x, kernel, out, cols] in
-        let gx = x.requiresGrad ? x.gradientForAccumulation() : nil
-        let gk = kernel.requiresGrad ? kernel.gradientForAccumulation() : nil
-        let partials = gk == nil ? nil : Tensor.scratchBuffer(workers * kernel.count, tape: out.tape)
+        let gx = x.requiresGrad ? try x.gradientForAccumulation() : nil
+        let gk = kernel.requiresGrad ? try kernel.gradientForAccumulation() : nil
+        let partials = gk == nil ? nil : try Tensor.scratchBuffer(workers * kernel.count, tape: out.tape)
         partials?.pointer.update(repeating: 0, count: workers * kernel.count)
-        parallelWorkers(chunks.count) { worker, range in
+        parallelWorkers(chunks.count, workers: workers) { worker, range in
             let buffer = cols.pointer + worker * patchFloats
             for images in chunks[range] {
                 let rows = images.count * g.outPixels
@@ -187,9 +187,9 @@ func conv2dTranspose(_ x: Tensor, _ kernel: Tensor, geometry g: ConvGeometry) ->
 
 extension Tensor {
     /// Scratch floats for an op: from the tape's arena, or kept alive by the returned box.
-    static func scratchBuffer(_ count: Int, tape: Tape?) -> ScratchBuffer {
-        if let tape { return ScratchBuffer(pointer: tape.scratch(count), owner: nil) }
-        let buffer = FloatBuffer(capacity: count, zeroed: false)
+    static func scratchBuffer(_ count: Int, tape: Tape?) throws -> ScratchBuffer {
+        if let tape { return ScratchBuffer(pointer: try tape.scratch(count), owner: nil) }
+        let buffer = try FloatBuffer(capacity: count, zeroed: false)
         return ScratchBuffer(pointer: buffer.pointer, owner: buffer)
     }
 }

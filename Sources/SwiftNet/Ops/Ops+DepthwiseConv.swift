@@ -1,8 +1,8 @@
 /// Depthwise convolution: each input channel gets `multiplier` filters of its own.
 /// x [n, h, w, c] with kernel [kh, kw, c, multiplier] → [n, oh, ow, c · multiplier].
-func depthwiseConv2d(_ x: Tensor, _ kernel: Tensor, geometry g: ConvGeometry) -> Tensor {
+func depthwiseConv2d(_ x: Tensor, _ kernel: Tensor, geometry g: ConvGeometry) throws -> Tensor {
     let n = x.shape[0], c = g.channels, m = kernel.shape[3], outChannels = c * m
-    let out = Tensor.result(shape: [n, g.outHeight, g.outWidth, outChannels], of: x, kernel)
+    let out = try Tensor.result(shape: [n, g.outHeight, g.outWidth, outChannels], of: x, kernel)
 
     /// Calls `body(outPixel, inPixel, tap)` for every in-bounds (output, kernel tap) pair of image `image`.
     func forEachTap(_ image: Int, _ body: (Int, Int, Int) -> Void) {
@@ -37,28 +37,25 @@ func depthwiseConv2d(_ x: Tensor, _ kernel: Tensor, geometry g: ConvGeometry) ->
     }
     out.onBackward { [x, kernel, out] in
         let gOut = out.grad!
-        let gx = x.requiresGrad ? x.gradientForAccumulation() : nil
-        let gk = kernel.requiresGrad ? kernel.gradientForAccumulation() : nil
+        let gx = x.requiresGrad ? try x.gradientForAccumulation() : nil
+        let gk = kernel.requiresGrad ? try kernel.gradientForAccumulation() : nil
         // Kernel gradients are summed per thread, then added in a fixed order (deterministic).
-        let workers = min(Parallelism.threads, n)
-        let partials = (0..<workers).map { _ in FloatBuffer(capacity: gk == nil ? 0 : kernel.count) }
-        let perWorker = (n + workers - 1) / workers
-        parallelFor(workers, minChunk: 1) { range in
-            for w in range {
-                let partial = partials[w].pointer
-                for image in (w * perWorker)..<min(n, (w + 1) * perWorker) {
-                    forEachTap(image) { o, i, tap in
-                        let d = gOut + o * outChannels, k = kernel.data + tap * outChannels
-                        if let gx {
-                            let dst = gx + i * c
-                            if m == 1 { vectorMap3(c, dst, d, k, dst) { $0 + $1 * $2 } }
-                            else { for ch in 0..<c { for j in 0..<m { dst[ch] += d[ch * m + j] * k[ch * m + j] } } }
-                        }
-                        if gk != nil {
-                            let src = x.data + i * c, dst = partial + tap * outChannels
-                            if m == 1 { vectorMap3(c, dst, d, src, dst) { $0 + $1 * $2 } }
-                            else { for ch in 0..<c { for j in 0..<m { dst[ch * m + j] += d[ch * m + j] * src[ch] } } }
-                        }
+        let workers = workerCount(for: n)
+        let partials = try (0..<workers).map { _ in try FloatBuffer(capacity: gk == nil ? 0 : kernel.count) }
+        parallelWorkers(n, workers: workers) { w, images in
+            let partial = partials[w].pointer
+            for image in images {
+                forEachTap(image) { o, i, tap in
+                    let d = gOut + o * outChannels, k = kernel.data + tap * outChannels
+                    if let gx {
+                        let dst = gx + i * c
+                        if m == 1 { vectorMap3(c, dst, d, k, dst) { $0 + $1 * $2 } }
+                        else { for ch in 0..<c { for j in 0..<m { dst[ch] += d[ch * m + j] * k[ch * m + j] } } }
+                    }
+                    if gk != nil {
+                        let src = x.data + i * c, dst = partial + tap * outChannels
+                        if m == 1 { vectorMap3(c, dst, d, src, dst) { $0 + $1 * $2 } }
+                        else { for ch in 0..<c { for j in 0..<m { dst[ch * m + j] += d[ch * m + j] * src[ch] } } }
                     }
                 }
             }

@@ -7,10 +7,10 @@ import Darwin
 /// Spatial ops on channels-last images [n, h, w, c]: padding, cropping, resizing, warping.
 
 /// Zero padding: `top`, `bottom`, `left`, `right` pixels around each image.
-func zeroPad2d(_ x: Tensor, top: Int, bottom: Int, left: Int, right: Int) -> Tensor {
+func zeroPad2d(_ x: Tensor, top: Int, bottom: Int, left: Int, right: Int) throws -> Tensor {
     let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let oh = h + top + bottom, ow = w + left + right
-    let out = Tensor.result(shape: [n, oh, ow, c], of: x)
+    let out = try Tensor.result(shape: [n, oh, ow, c], of: x)
     out.data.update(repeating: 0, count: out.count)
     for image in 0..<n {
         for r in 0..<h {
@@ -19,7 +19,7 @@ func zeroPad2d(_ x: Tensor, top: Int, bottom: Int, left: Int, right: Int) -> Ten
     }
     out.onBackward { [x, out] in
         guard x.requiresGrad else { return }
-        let gx = x.gradientForAccumulation()
+        let gx = try x.gradientForAccumulation()
         for image in 0..<n {
             for r in 0..<h {
                 addFloats(out.grad! + ((image * oh + r + top) * ow + left) * c, gx + ((image * h + r) * w) * c, w * c)
@@ -30,9 +30,9 @@ func zeroPad2d(_ x: Tensor, top: Int, bottom: Int, left: Int, right: Int) -> Ten
 }
 
 /// The window [top, top + height) × [left, left + width) of each image.
-func crop2d(_ x: Tensor, top: Int, left: Int, height: Int, width: Int) -> Tensor {
+func crop2d(_ x: Tensor, top: Int, left: Int, height: Int, width: Int) throws -> Tensor {
     let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    let out = Tensor.result(shape: [n, height, width, c], of: x)
+    let out = try Tensor.result(shape: [n, height, width, c], of: x)
     for image in 0..<n {
         for r in 0..<height {
             copyFloats(x.data + ((image * h + r + top) * w + left) * c, out.data + ((image * height + r) * width) * c, width * c)
@@ -40,7 +40,7 @@ func crop2d(_ x: Tensor, top: Int, left: Int, height: Int, width: Int) -> Tensor
     }
     out.onBackward { [x, out] in
         guard x.requiresGrad else { return }
-        let gx = x.gradientForAccumulation()
+        let gx = try x.gradientForAccumulation()
         for image in 0..<n {
             for r in 0..<height {
                 addFloats(out.grad! + ((image * height + r) * width) * c, gx + ((image * h + r + top) * w + left) * c, width * c)
@@ -51,9 +51,9 @@ func crop2d(_ x: Tensor, top: Int, left: Int, height: Int, width: Int) -> Tensor
 }
 
 /// Nearest-neighbour upsampling by integer factors (each pixel repeated `sh` × `sw` times).
-func upsampleNearest(_ x: Tensor, sh: Int, sw: Int) -> Tensor {
+func upsampleNearest(_ x: Tensor, sh: Int, sw: Int) throws -> Tensor {
     let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    let out = Tensor.result(shape: [n, h * sh, w * sw, c], of: x)
+    let out = try Tensor.result(shape: [n, h * sh, w * sw, c], of: x)
     for image in 0..<n {
         for r in 0..<(h * sh) {
             for col in 0..<(w * sw) {
@@ -64,7 +64,7 @@ func upsampleNearest(_ x: Tensor, sh: Int, sw: Int) -> Tensor {
     }
     out.onBackward { [x, out] in
         guard x.requiresGrad else { return }
-        let gx = x.gradientForAccumulation()
+        let gx = try x.gradientForAccumulation()
         for image in 0..<n {
             for r in 0..<(h * sh) {
                 for col in 0..<(w * sw) {
@@ -134,9 +134,9 @@ func mapCoordinate(_ value: Float, size: Int, mode: FillMode) -> Float {
 /// Samples every image through its `AffineMap` with bilinear or nearest interpolation, reading
 /// `fillValue` outside the image in constant mode. Gradients flow back through the same weights.
 func affineWarp(_ x: Tensor, maps: [AffineMap], outHeight: Int, outWidth: Int, fill: FillMode, fillValue: Float,
-                bilinear: Bool) -> Tensor {
+                bilinear: Bool) throws -> Tensor {
     let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    let out = Tensor.result(shape: [n, outHeight, outWidth, c], of: x)
+    let out = try Tensor.result(shape: [n, outHeight, outWidth, c], of: x)
 
     /// Calls `tap(inputPixel or nil for the fill value, weight)` for the samples of output (row, col).
     func samples(_ map: AffineMap, _ row: Int, _ col: Int, _ tap: (Int?, Float) -> Void) {
@@ -177,7 +177,7 @@ func affineWarp(_ x: Tensor, maps: [AffineMap], outHeight: Int, outWidth: Int, f
     }
     out.onBackward { [x, out] in
         guard x.requiresGrad else { return }
-        let gx = x.gradientForAccumulation()
+        let gx = try x.gradientForAccumulation()
         parallelFor(n, minChunk: 1) { images in
             for image in images {
                 let dstImage = gx + image * h * w * c
@@ -198,9 +198,9 @@ func affineWarp(_ x: Tensor, maps: [AffineMap], outHeight: Int, outWidth: Int, f
 
 /// y = x·scale[ch] + offset[ch] over the last axis, with constant `scale` and `offset`
 /// (Rescaling, Normalization).
-func channelAffine(_ x: Tensor, scale: [Float], offset: [Float]) -> Tensor {
+func channelAffine(_ x: Tensor, scale: [Float], offset: [Float]) throws -> Tensor {
     let c = x.lastDim, rows = x.rows
-    let out = Tensor.result(shape: x.shape, of: x)
+    let out = try Tensor.result(shape: x.shape, of: x)
     let scaleVector = scale.count == 1 ? Array(repeating: scale[0], count: c) : scale
     let offsetVector = offset.count == 1 ? Array(repeating: offset[0], count: c) : offset
     parallelRows(rows, c) { range in
@@ -210,7 +210,7 @@ func channelAffine(_ x: Tensor, scale: [Float], offset: [Float]) -> Tensor {
     }
     out.onBackward { [x, out] in
         guard x.requiresGrad else { return }
-        let gx = x.gradientForAccumulation()
+        let gx = try x.gradientForAccumulation()
         for r in 0..<rows { for ch in 0..<c { gx[r * c + ch] += out.grad![r * c + ch] * scaleVector[ch] } }
     }
     return out
@@ -218,10 +218,10 @@ func channelAffine(_ x: Tensor, scale: [Float], offset: [Float]) -> Tensor {
 
 /// Per image, (x − mean)·factor + mean with the mean over pixels of each channel, clipped to
 /// [low, high] (Keras's RandomContrast).
-func adjustContrast(_ x: Tensor, factors: [Float], low: Float, high: Float) -> Tensor {
+func adjustContrast(_ x: Tensor, factors: [Float], low: Float, high: Float) throws -> Tensor {
     let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let pixels = h * w
-    let out = Tensor.result(shape: x.shape, of: x)
+    let out = try Tensor.result(shape: x.shape, of: x)
     var means = [Float](repeating: 0, count: n * c)
     for image in 0..<n {
         let src = x.data + image * pixels * c, dst = out.data + image * pixels * c
@@ -239,7 +239,7 @@ func adjustContrast(_ x: Tensor, factors: [Float], low: Float, high: Float) -> T
     }
     out.onBackward { [x, out] in
         guard x.requiresGrad else { return }
-        let gx = x.gradientForAccumulation()
+        let gx = try x.gradientForAccumulation()
         for image in 0..<n {
             let g = out.grad! + image * pixels * c, dst = gx + image * pixels * c, y = out.data + image * pixels * c
             let f = factors[image]

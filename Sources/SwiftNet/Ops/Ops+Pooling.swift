@@ -5,11 +5,11 @@ private let laneOffsets = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
 
 /// Max pooling; `geometry` gives the window (kernel), strides and padding. Padded positions never
 /// win. The winning position of every output is kept for the backward pass.
-func maxPool2d(_ x: Tensor, geometry g: ConvGeometry) -> Tensor {
+func maxPool2d(_ x: Tensor, geometry g: ConvGeometry) throws -> Tensor {
     let n = x.shape[0], c = g.channels
-    let out = Tensor.result(shape: [n, g.outHeight, g.outWidth, c], of: x)
+    let out = try Tensor.result(shape: [n, g.outHeight, g.outWidth, c], of: x)
     // Winning input offsets (within the image), stored as Int32 in float-sized scratch.
-    let winners = Tensor.scratchBuffer(out.count, tape: out.tape)
+    let winners = try Tensor.scratchBuffer(out.count, tape: out.tape)
     let winner = UnsafeMutableRawPointer(winners.pointer).bindMemory(to: Int32.self, capacity: out.count)
     /// Calls `body(offset)` with the input offset (pixel · c) of every in-bounds tap of output (oh, ow).
     @inline(__always) func forEachTap(_ oh: Int, _ ow: Int, _ body: (Int) -> Void) {
@@ -96,7 +96,7 @@ func maxPool2d(_ x: Tensor, geometry g: ConvGeometry) -> Tensor {
     out.onBackward { [x, out, winners] in
         _ = winners
         guard x.requiresGrad else { return }
-        let gx = x.gradientForAccumulation(), gOut = out.grad!
+        let gx = try x.gradientForAccumulation(), gOut = out.grad!
         let perImage = g.outPixels * c
         parallelFor(n, minChunk: 1) { images in
             for image in images {
@@ -112,9 +112,9 @@ func maxPool2d(_ x: Tensor, geometry g: ConvGeometry) -> Tensor {
 
 /// Average pooling; with "same" padding each output averages only the positions inside the image,
 /// as TensorFlow does.
-func averagePool2d(_ x: Tensor, geometry g: ConvGeometry) -> Tensor {
+func averagePool2d(_ x: Tensor, geometry g: ConvGeometry) throws -> Tensor {
     let n = x.shape[0], c = g.channels
-    let out = Tensor.result(shape: [n, g.outHeight, g.outWidth, c], of: x)
+    let out = try Tensor.result(shape: [n, g.outHeight, g.outWidth, c], of: x)
 
     /// The in-bounds window of output (oh, ow): rows, columns.
     func window(_ oh: Int, _ ow: Int) -> (Range<Int>, Range<Int>) {
@@ -138,7 +138,7 @@ func averagePool2d(_ x: Tensor, geometry g: ConvGeometry) -> Tensor {
     }
     out.onBackward { [x, out] in
         guard x.requiresGrad else { return }
-        let gx = x.gradientForAccumulation(), gOut = out.grad!
+        let gx = try x.gradientForAccumulation(), gOut = out.grad!
         parallelFor(n, minChunk: 1) { images in
             for image in images {
                 let dstImage = gx + image * g.inPixels * c
@@ -162,10 +162,10 @@ func averagePool2d(_ x: Tensor, geometry g: ConvGeometry) -> Tensor {
 }
 
 /// Mean or max over all pixels of each image and channel: [n, h, w, c] → [n, c].
-func globalPool2d(_ x: Tensor, max useMax: Bool) -> Tensor {
+func globalPool2d(_ x: Tensor, max useMax: Bool) throws -> Tensor {
     let n = x.shape[0], pixels = x.shape[1] * x.shape[2], c = x.shape[3]
-    let out = Tensor.result(shape: [n, c], of: x)
-    let winners = useMax ? Tensor.scratchBuffer(out.count, tape: out.tape) : nil
+    let out = try Tensor.result(shape: [n, c], of: x)
+    let winners = useMax ? try Tensor.scratchBuffer(out.count, tape: out.tape) : nil
     let winner = winners.map { UnsafeMutableRawPointer($0.pointer).bindMemory(to: Int32.self, capacity: out.count) }
     for image in 0..<n {
         let base = x.data + image * pixels * c, dst = out.data + image * c
@@ -189,7 +189,7 @@ func globalPool2d(_ x: Tensor, max useMax: Bool) -> Tensor {
     out.onBackward { [x, out, winners] in
         _ = winners
         guard x.requiresGrad else { return }
-        let gx = x.gradientForAccumulation(), gOut = out.grad!
+        let gx = try x.gradientForAccumulation(), gOut = out.grad!
         for image in 0..<n {
             let dst = gx + image * pixels * c, d = gOut + image * c
             if let winner {

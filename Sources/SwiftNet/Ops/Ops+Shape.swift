@@ -5,7 +5,7 @@ public func reshape(_ x: Tensor, _ shape: [Int]) -> Tensor {
     let out = Tensor(viewing: x, shape: shape, requiresGrad: x.requiresGrad && (x.tape?.isRecording ?? false))
     out.onBackward { [x, out] in
         let g = out.grad!
-        x.accumulateGradient { gx, accumulate in
+        try x.accumulateGradient { gx, accumulate in
             if accumulate { vectorMap2(x.count, gx, g, gx) { $0 + $1 } } else { gx.update(from: g, count: x.count) }
         }
     }

@@ -57,11 +57,11 @@ open class Optimizer {
     }
 
     /// Applies one update to `weights` from their gradients (weights with no gradient get zeros).
-    public func apply(to weights: [Tensor]) {
+    public func apply(to weights: [Tensor]) throws {
         if slots.count != weights.count {
-            slots = weights.map { w in
-                (0..<slotsPerWeight).map { _ in
-                    let b = FloatBuffer(capacity: w.count)
+            slots = try weights.map { w in
+                try (0..<slotsPerWeight).map { _ in
+                    let b = try FloatBuffer(capacity: w.count)
                     b.pointer.update(repeating: initialSlotValue, count: w.count)
                     return b
                 }

@@ -24,7 +24,7 @@ public struct ConfigReader {
     public func double(_ key: String, default fallback: Double? = nil) throws -> Double {
         switch values[key] {
         case .some(.number(let d)):
-            guard d.isFinite else { throw fail("Expected a finite number. Received: \(key)=\(d)") }
+            guard d.isFinite else { throw fail("Expected a finite value for `\(key)`. Received: \(key)=\(d)") }
             return d
         case .some(.bool(let b)): return b ? 1 : 0
         case .none, .some(.null):
@@ -34,8 +34,29 @@ public struct ConfigReader {
         }
     }
 
+    /// A number that float32 can hold (|value| ≤ 3.4e38): larger values would silently become inf.
     public func float(_ key: String, default fallback: Float? = nil) throws -> Float {
-        Float(try double(key, default: fallback.map(Double.init)))
+        try ConfigReader.float32(try double(key, default: fallback.map(Double.init)), key: key, owner: owner)
+    }
+
+    /// A number, or a non-empty list of numbers, each within float32's range.
+    public func floats(_ key: String, default fallback: Float? = nil) throws -> [Float] {
+        guard case .some(.array(let items)) = json(key) else { return [try float(key, default: fallback)] }
+        guard !items.isEmpty else { throw fail("Expected `\(key)` to be a number or a non-empty list of numbers. Received: \(key)=[]") }
+        return try items.map { item -> Float in
+            guard case .number(let d) = item else {
+                throw typeFail("Expected numbers in `\(key)`. Received: \(key)=\(values[key]!.serialized)")
+            }
+            guard d.isFinite else { throw fail("Expected finite numbers in `\(key)`. Received: \(d)") }
+            return try ConfigReader.float32(d, key: key, owner: owner)
+        }
+    }
+
+    static func float32(_ value: Double, key: String, owner: String) throws -> Float {
+        guard abs(value) <= Double(Float.greatestFiniteMagnitude) else {
+            throw SwiftNetError.value("[\(owner)] `\(key)` is beyond the float32 range (±3.4e38). Received: \(key)=\(value)")
+        }
+        return Float(value)
     }
 
     public func int(_ key: String, default fallback: Int? = nil) throws -> Int {

@@ -178,6 +178,14 @@ public enum JSON: Equatable {
         }
 
         mutating func parseNumber() throws -> Double {
+            // Python's json module writes these; configs then reject them naming the key.
+            for (word, value) in [("NaN", Double.nan), ("Infinity", .infinity), ("-Infinity", -.infinity)] {
+                let w = Array(word.utf8)
+                if index + w.count <= bytes.count, Array(bytes[index..<index + w.count]) == w {
+                    index += w.count
+                    return value
+                }
+            }
             let start = index
             while index < bytes.count, "+-0123456789.eE".utf8.contains(bytes[index]) { index += 1 }
             guard index > start, let d = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else {

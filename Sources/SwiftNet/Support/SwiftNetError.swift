@@ -9,6 +9,8 @@ public struct SwiftNetError: Error, CustomStringConvertible {
         case invalidState = 3
         /// A failure inside the engine that no input should cause.
         case internalError = 4
+        /// The system refused memory (Python `MemoryError`).
+        case outOfMemory = 5
     }
 
     public let kind: Kind
@@ -22,6 +24,13 @@ public struct SwiftNetError: Error, CustomStringConvertible {
     public static func value(_ message: String) -> SwiftNetError { SwiftNetError(.invalidValue, message) }
     public static func type(_ message: String) -> SwiftNetError { SwiftNetError(.invalidType, message) }
     public static func state(_ message: String) -> SwiftNetError { SwiftNetError(.invalidState, message) }
+
+    /// The error for a refused allocation of `floats` values.
+    public static func outOfMemory(floats: Int) -> SwiftNetError {
+        let gib = Double(floats) * 4 / Double(1 << 30)
+        let size = gib >= 0.1 ? "\((gib * 10).rounded() / 10) GiB" : "\(floats * 4 / 1024) KiB"
+        return SwiftNetError(.outOfMemory, "Out of memory: could not allocate \(size) (\(floats) float32 values).")
+    }
 
     public var description: String { message }
 }

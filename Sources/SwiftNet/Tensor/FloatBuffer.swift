@@ -10,12 +10,13 @@ public final class FloatBuffer {
     public let capacity: Int
 
     /// Allocates `capacity` floats, zero-filled when `zeroed` is true.
-    public init(capacity: Int, zeroed: Bool = true) {
+    /// - Throws: `SwiftNetError` (out of memory) when the system refuses the memory.
+    public init(capacity: Int, zeroed: Bool = true) throws {
         self.capacity = capacity
         var raw: UnsafeMutableRawPointer?
-        // posix_memalign only fails on exhausted memory, where nothing else can proceed either.
-        guard posix_memalign(&raw, 64, max(capacity, 1) * MemoryLayout<Float>.stride) == 0, let raw else {
-            fatalError("swiftnet: out of memory allocating \(capacity) floats")
+        let (bytes, overflow) = max(capacity, 1).multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
+        guard !overflow, posix_memalign(&raw, 64, bytes) == 0, let raw else {
+            throw SwiftNetError.outOfMemory(floats: capacity)
         }
         pointer = raw.bindMemory(to: Float.self, capacity: max(capacity, 1))
         if zeroed { pointer.update(repeating: 0, count: capacity) }
@@ -31,15 +32,19 @@ final class Arena {
     private var next = 0
 
     /// Returns uninitialised memory for `count` floats, valid until the next `reset()`.
-    func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
-        defer { next += 1 }
+    /// - Throws: `SwiftNetError` (out of memory); the arena stays usable.
+    func allocate(_ count: Int) throws -> UnsafeMutablePointer<Float> {
         if next < slots.count {
-            if slots[next].capacity >= count { return slots[next].pointer }
-            slots[next] = FloatBuffer(capacity: count, zeroed: false)
-            return slots[next].pointer
+            if slots[next].capacity < count {
+                // Dropped first, so that its memory can serve the larger request.
+                slots[next] = try FloatBuffer(capacity: 0, zeroed: false)
+                slots[next] = try FloatBuffer(capacity: count, zeroed: false)
+            }
+        } else {
+            slots.append(try FloatBuffer(capacity: count, zeroed: false))
         }
-        slots.append(FloatBuffer(capacity: count, zeroed: false))
-        return slots[next].pointer
+        next += 1
+        return slots[next - 1].pointer
     }
 
     /// Makes every buffer available again; tensors of the previous step must not be used after this.

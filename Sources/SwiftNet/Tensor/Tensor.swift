@@ -22,46 +22,46 @@ public final class Tensor {
     var activationSource: (input: Tensor, activation: Activation)?
 
     /// A heap tensor with its own memory (zero-filled).
-    public convenience init(zeros shape: [Int]) {
-        self.init(heap: shape, trainable: false)
+    public convenience init(zeros shape: [Int]) throws {
+        try self.init(heap: shape, trainable: false)
     }
 
     /// A heap tensor holding `values`.
-    public convenience init(shape: [Int], values: [Float]) {
-        self.init(zeros: shape)
+    public convenience init(shape: [Int], values: [Float]) throws {
+        try self.init(zeros: shape)
         precondition(values.count == count, "internal: value count does not match the shape")
         values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
     }
 
     /// A trainable weight: heap memory and a persistent gradient buffer.
-    public convenience init(variable shape: [Int]) {
-        self.init(heap: shape, trainable: true)
+    public convenience init(variable shape: [Int]) throws {
+        try self.init(heap: shape, trainable: true)
     }
 
-    private init(heap shape: [Int], trainable: Bool) {
+    private init(heap shape: [Int], trainable: Bool) throws {
         self.shape = shape
         count = shape.reduce(1, *)
-        let buffer = FloatBuffer(capacity: count)
+        let buffer = try FloatBuffer(capacity: count)
         storage = buffer
         data = buffer.pointer
         tape = nil
         requiresGrad = trainable
         if trainable {
-            let g = FloatBuffer(capacity: count)
+            let g = try FloatBuffer(capacity: count)
             gradStorage = g
             grad = g.pointer
         }
     }
 
     /// A tensor in `tape`'s arena, or on the heap without one.
-    init(shape: [Int], tape: Tape?, requiresGrad: Bool) {
+    init(shape: [Int], tape: Tape?, requiresGrad: Bool) throws {
         self.shape = shape
         count = shape.reduce(1, *)
         if let tape {
             storage = nil
-            data = tape.arena.allocate(count)
+            data = try tape.arena.allocate(count)
         } else {
-            let buffer = FloatBuffer(capacity: count, zeroed: false)
+            let buffer = try FloatBuffer(capacity: count, zeroed: false)
             storage = buffer
             data = buffer.pointer
         }
@@ -102,24 +102,24 @@ public final class Tensor {
 
     /// Adds into (or, for the first contribution this step, writes) the gradient buffer.
     /// `body` gets the buffer and whether it must accumulate.
-    func accumulateGradient(_ body: (UnsafeMutablePointer<Float>, _ accumulate: Bool) -> Void) {
+    func accumulateGradient(_ body: (UnsafeMutablePointer<Float>, _ accumulate: Bool) throws -> Void) throws {
         if grad == nil {
             if let tape {
-                grad = tape.arena.allocate(count)
+                grad = try tape.arena.allocate(count)
             } else {
-                let buffer = FloatBuffer(capacity: count, zeroed: false)
+                let buffer = try FloatBuffer(capacity: count, zeroed: false)
                 gradStorage = buffer
                 grad = buffer.pointer
             }
         }
-        body(grad!, hasGradient)
+        try body(grad!, hasGradient)
         hasGradient = true
     }
 
     /// The gradient buffer, zero-filled if nothing wrote it this step, for ops that add into it
     /// piece by piece.
-    func gradientForAccumulation() -> UnsafeMutablePointer<Float> {
-        accumulateGradient { g, accumulate in
+    func gradientForAccumulation() throws -> UnsafeMutablePointer<Float> {
+        try accumulateGradient { g, accumulate in
             if !accumulate { g.update(repeating: 0, count: count) }
         }
         return grad!

@@ -6,9 +6,11 @@
  *     The message of the last failure on the calling thread is returned by sn_last_error().
  *   - Results come back through out-parameters; the caller allocates every buffer the library
  *     fills, and owns every buffer it passes in. No pointer crosses the boundary in ownership.
- *   - Models and sessions are opaque handles released with their _free function.
+ *   - Messages start with the failing function's name in brackets: "[sn_session_create] ...".
+ *   - Models, datasets and sessions are opaque handles released with their _free function.
  *   - Shapes are int64_t arrays; the first axis of data arrays is the sample axis.
- *   - Arrays are float32, C-contiguous (row-major). Labels for sparse losses are float32 integers.
+ *   - Data arrays are C-contiguous (row-major) float32, int32 or int64: integer class labels
+ *     travel as integers, exactly.
  *   - Configs (layers, models, compile settings) are JSON texts with Keras's names and defaults.
  *   - Calls on one model are serialised by a lock in the model: functions may be called from
  *     several threads, and a failed call leaves the model usable.
@@ -22,15 +24,20 @@
  *       "{\"class_name\":\"Dense\",\"name\":\"out\",\"config\":{\"units\":1,\"activation\":\"sigmoid\"},\"inbound\":[1]}]}",
  *       &model);
  *   sn_model_compile(model, "{\"optimizer\":\"adam\",\"loss\":\"binary_crossentropy\",\"metrics\":[\"accuracy\"]}");
- *   sn_session *fit;
+ *   sn_dataset *data;
  *   int64_t xs[2] = {n, 2}, ys[2] = {n, 1};
- *   sn_session_create(model, SN_MODE_TRAIN, x, xs, 2, y, ys, 2, NULL, 0, 32, 1, 42, &fit);
+ *   sn_dataset_create(&data);
+ *   sn_dataset_add_array(data, "x", SN_DTYPE_FLOAT32, x, xs, 2);
+ *   sn_dataset_add_array(data, "y", SN_DTYPE_FLOAT32, y, ys, 2);
+ *   sn_session *fit;
+ *   sn_session_create(model, data, "{\"mode\":\"train\",\"batch_size\":32,\"shuffle\":true,\"seed\":42}", &fit);
  *   for (int epoch = 0; epoch < 100; epoch++) {
  *       int32_t finished = 0;
  *       sn_session_begin_epoch(fit, epoch);
  *       while (!finished) sn_session_run(fit, 100, 0.1, &finished);
  *   }
  *   sn_session_free(fit);
+ *   sn_dataset_free(data);
  *   sn_model_free(model);
  */
 #ifndef SWIFTNET_H
@@ -48,13 +55,15 @@ extern "C" {
 #define SN_ERROR_TYPE 2     /* an argument has the wrong type (Python: TypeError) */
 #define SN_ERROR_STATE 3    /* a call made in the wrong order, e.g. fit before compile */
 #define SN_ERROR_INTERNAL 4 /* a failure no input should cause */
+#define SN_ERROR_MEMORY 5   /* the system refused memory (Python: MemoryError); nothing changed */
 
-/* Session modes. */
-#define SN_MODE_TRAIN 0
-#define SN_MODE_EVALUATE 1
-#define SN_MODE_PREDICT 2
+/* Element types of dataset arrays. */
+#define SN_DTYPE_FLOAT32 0
+#define SN_DTYPE_INT32 1
+#define SN_DTYPE_INT64 2
 
 typedef struct sn_model sn_model;
+typedef struct sn_dataset sn_dataset;
 typedef struct sn_session sn_session;
 
 /* The library version, e.g. "0.1.0". Static storage. */
@@ -63,6 +72,12 @@ const char *sn_version(void);
 /* The message of the last failed call on this thread ("" if none). Valid until the next call
  * on this thread. */
 const char *sn_last_error(void);
+
+/* The number of threads the engine's kernels use: SWIFTNET_NUM_THREADS when set, else the CPUs
+ * the process may run on (at most 64). Setting it (1 to 256) affects later calls in this process;
+ * a forked child starts its own threads. */
+int32_t sn_set_num_threads(int32_t count);
+int32_t sn_get_num_threads(void);
 
 /* Validates one layer's config (class name and settings) without any input shape:
  * layer_json: {"class_name": "Dense", "name": "dense", "config": {"units": 10, ...}}. */
@@ -107,19 +122,27 @@ int32_t sn_model_compile(sn_model *model, const char *settings_json);
 int32_t sn_model_get_learning_rate(sn_model *model, double *out_value);
 int32_t sn_model_set_learning_rate(sn_model *model, double value);
 
-/* A pass over a dataset: training (SN_MODE_TRAIN), evaluation or prediction.
- *   x, x_shape[x_rank]: the samples; x_shape[0] is the sample count.
- *   y, y_shape[y_rank]: the targets (train, evaluate); NULL/0 for predict.
- *   output, output_count: predict writes every output row here (sample count x output size).
- *   batch_size > 0; shuffle (train only) reorders samples every epoch from `seed` and the epoch.
- * The buffers are read in place and must stay valid and unchanged until the session is freed.
- * Fails on shape mismatches, NaN/inf, labels out of range, or train/evaluate before compile. */
-int32_t sn_session_create(sn_model *model, int32_t mode,
-                          const float *x, const int64_t *x_shape, int32_t x_rank,
-                          const float *y, const int64_t *y_shape, int32_t y_rank,
-                          float *output, int64_t output_count,
-                          int64_t batch_size, int32_t shuffle, uint64_t seed,
-                          sn_session **out_session);
+/* A set of named arrays, read in place by sessions: "x" (float32 inputs) and "y" (targets:
+ * float32, or int32/int64 class labels). Every array has the same number of samples (shape[0]).
+ * The arrays must stay valid and unchanged until every session created from the dataset is
+ * freed; the dataset handle itself may be freed as soon as the sessions exist. */
+int32_t sn_dataset_create(sn_dataset **out_dataset);
+int32_t sn_dataset_add_array(sn_dataset *dataset, const char *name, int32_t dtype, const void *data,
+                             const int64_t *shape, int32_t rank);
+void sn_dataset_free(sn_dataset *dataset);
+
+/* A pass over a dataset. options_json:
+ *   {"mode": "train" | "evaluate" | "predict", "batch_size": 32, "shuffle": false, "seed": 0}
+ * shuffle (train only) reorders samples every epoch from `seed` and the epoch. Train and evaluate
+ * check all data first; every batch is checked again as it is read. Fails on shape mismatches,
+ * NaN/inf, labels out of range, or train/evaluate before compile. */
+int32_t sn_session_create(sn_model *model, sn_dataset *dataset, const char *options_json, sn_session **out_session);
+
+/* The shape a predict session writes (samples first); *rank receives its rank. */
+int32_t sn_session_output_shape(sn_session *session, int64_t *shape, int32_t capacity, int32_t *rank);
+
+/* The buffer a predict session writes, holding exactly the output shape's element count. */
+int32_t sn_session_set_output(sn_session *session, float *output, int64_t count);
 
 /* Releases a session. NULL is ignored. */
 void sn_session_free(sn_session *session);

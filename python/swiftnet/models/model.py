@@ -8,13 +8,22 @@ import numpy as np
 
 from .. import _library, losses, metrics as metrics_module, optimizers
 from .. import random as sn_random
-from .._arrays import as_float32
+from .._arrays import as_float32, as_targets
 from ..callbacks import Callback, History
 from ..progbar import Progbar
 from ..summary import print_summary
 
 # How long one engine call may run before Python regains control (progress, Ctrl-C).
 CHUNK_SECONDS = 0.05
+# Counts (epochs, batch sizes) travel as signed 64-bit integers.
+_MAX_COUNT = 2**62
+
+
+def _check_count(name, value, minimum):
+    """Rejects non-integers, values below `minimum` and values beyond what the engine counts."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not minimum <= value <= _MAX_COUNT:
+        kind = "a non-negative" if minimum == 0 else "a positive"
+        raise ValueError(f"Expected `{name}` to be {kind} integer no larger than 2**62. Received: {name}={value!r}")
 
 
 class Model:
@@ -183,7 +192,9 @@ class Model:
             return default
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
             raise ValueError(f"Expected `batch_size` to be a positive integer. Received: batch_size={batch_size!r}")
-        return int(batch_size)
+        # A batch larger than the data is the whole data (the engine clamps); no tensor holds more
+        # than 2**30 values, so larger batches can never be formed anyway.
+        return min(int(batch_size), 2**31)
 
     @staticmethod
     def _xy(x, y, what):
@@ -192,7 +203,7 @@ class Model:
         if y is None:
             raise ValueError(f"`{what}` needs targets: pass `y` along with `x`.")
         x = as_float32(x, "x")
-        y = as_float32(y, "y")
+        y = as_targets(y, "y")
         if x.shape[0] != y.shape[0]:
             raise ValueError(
                 "Data cardinality is ambiguous. Make sure all arrays contain the same number of samples. "
@@ -214,12 +225,9 @@ class Model:
         self._require_compiled()
         x, y = self._xy(x, y, "fit")
         batch_size = self._batch_size(batch_size)
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"Expected `epochs` to be a non-negative integer. Received: epochs={epochs!r}")
-        if not isinstance(initial_epoch, (int, np.integer)) or initial_epoch < 0:
-            raise ValueError(f"Expected `initial_epoch` to be a non-negative integer. Received: initial_epoch={initial_epoch!r}")
-        if not isinstance(validation_freq, (int, np.integer)) or validation_freq < 1:
-            raise ValueError(f"Expected `validation_freq` to be a positive integer. Received: validation_freq={validation_freq!r}")
+        _check_count("epochs", epochs, minimum=0)
+        _check_count("initial_epoch", initial_epoch, minimum=0)
+        _check_count("validation_freq", validation_freq, minimum=1)
         verbose = 1 if verbose == "auto" else int(verbose)
 
         if validation_data is not None:
@@ -336,14 +344,12 @@ class Model:
         x = as_float32(x, "x")
         self._ensure_built(x)
         verbose = 1 if verbose == "auto" else int(verbose)
-        output = np.empty((x.shape[0],) + tuple(self._description["output_shape"]), dtype=np.float32)
-        session = _library.NativeSession(self._engine, _library.MODE_PREDICT, x, output=output,
-                                         batch_size=self._batch_size(batch_size))
+        session = _library.NativeSession(self._engine, _library.MODE_PREDICT, x, batch_size=self._batch_size(batch_size))
         try:
             self._run_pass(session, 0, verbose)
         finally:
             session.close()
-        return output
+        return session.output
 
     def __call__(self, inputs, training=False):
         if isinstance(inputs, np.ndarray) or hasattr(inputs, "__array__"):
