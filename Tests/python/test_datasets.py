@@ -2,6 +2,7 @@
 the offline message. Nothing is downloaded."""
 
 import gzip
+import hashlib
 import io
 import os
 import pickle
@@ -67,14 +68,21 @@ def test_mnist_from_npz_with_checksum(data_dir, rng, monkeypatch):
         mnist.load_data()
 
 
-def test_mnist_from_the_four_idx_files(data_dir, rng):
+def test_mnist_from_the_four_idx_files(data_dir, rng, monkeypatch):
     folder = data_dir / "mnist"
     folder.mkdir(parents=True)
     arrays = [images(rng, 12, (28, 28)), rng.integers(0, 10, 12, dtype=np.uint8),
               images(rng, 5, (28, 28)), rng.integers(0, 10, 5, dtype=np.uint8)]
-    for name, array in zip(["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-                            "t10k-labels-idx1-ubyte.gz"], arrays):
+    names = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+             "t10k-labels-idx1-ubyte.gz"]
+    for name, array in zip(names, arrays):
         write_idx(folder / name, array)
+    # Files that are not MNIST's are refused, wherever they are...
+    with pytest.raises(ValueError, match="does not hold the expected data"):
+        mnist.load_data()
+    # ...and read once their content has the checksum on record (here: the synthetic files').
+    hashes = {name[:-3]: hashlib.sha256(gzip.open(folder / name).read()).hexdigest() for name in names}
+    monkeypatch.setattr(mnist, "IDX_HASHES", hashes)
     (a, b), (c, d) = mnist.load_data()
     for got, want in zip([a, b, c, d], arrays):
         np.testing.assert_array_equal(got, want)

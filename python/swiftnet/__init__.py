@@ -5,7 +5,7 @@
     model = swiftnet.Sequential([layers.Input(shape=(784,)), layers.Dense(10, activation="softmax")])
 """
 
-from . import activations, callbacks, datasets, initializers, layers, losses, metrics, optimizers, utils
+from . import activations, callbacks, config, datasets, initializers, layers, losses, metrics, optimizers, utils
 from ._library import StateError, version as _version
 from .keras_tensor import KerasTensor
 from .layers import Input, InputLayer
@@ -13,5 +13,5 @@ from .models import Model, Sequential
 
 __version__ = _version()
 
-__all__ = ["Input", "InputLayer", "KerasTensor", "Model", "Sequential", "StateError", "activations", "callbacks", "datasets",
+__all__ = ["Input", "InputLayer", "KerasTensor", "Model", "Sequential", "StateError", "activations", "callbacks", "config", "datasets",
            "initializers", "layers", "losses", "metrics", "optimizers", "utils"]

@@ -13,8 +13,11 @@ def cache_dir():
 
 
 def candidate_dirs(name):
-    """Directories that may hold data set `name`, in the order they are searched."""
+    """Directories that may hold data set `name`, in the order they are searched (every file found
+    is checked against its known checksum before it is used)."""
     dirs = [cache_dir() / name]
+    if os.environ.get("SWIFTNET_DATA_DIR"):
+        dirs.append(pathlib.Path.home() / ".swiftnet" / "datasets" / name)
     here = pathlib.Path.cwd().resolve()
     for folder in [here, *here.parents]:
         dirs.append(folder / "shared" / "data" / name)

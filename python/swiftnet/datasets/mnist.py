@@ -10,6 +10,19 @@ ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 FILE_HASH = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 _TEST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 _TRAIN_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")
+# SHA-256 of each original IDX file's content (after gunzip): every copy is checked against it.
+IDX_HASHES = {
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+
+
+def _read(path):
+    """An IDX file of MNIST, verified against the known content checksum."""
+    name = path.name[:-3] if path.name.endswith(".gz") else path.name
+    return read_idx(path, IDX_HASHES[name])
 
 
 def load_data(path="mnist.npz"):
@@ -20,7 +33,7 @@ def load_data(path="mnist.npz"):
     downloaded from Keras's source and checked against its SHA-256."""
     idx = [_cache.find_file("mnist", [f]) for f in _TRAIN_FILES + _TEST_FILES]
     if all(idx):
-        arrays = [read_idx(p) for p in idx]
+        arrays = [_read(p) for p in idx]
         return _checked((arrays[0], arrays[1]), (arrays[2], arrays[3]))
     return load_npz(get_file("mnist", path, ORIGIN, FILE_HASH))
 
@@ -49,7 +62,7 @@ def load_test_set():
         raise FileNotFoundError(
             f"The MNIST test set ({', '.join(_TEST_FILES)}) was not found. Put the files in one of:\n{places}\n"
             "(or set SWIFTNET_DATA_DIR).")
-    x, y = read_idx(images), read_idx(labels)
+    x, y = _read(images), _read(labels)
     if x.shape[1:] != (28, 28) or y.shape != (x.shape[0],):
         raise ValueError(f"Unexpected MNIST shapes: images {x.shape}, labels {y.shape}.")
     return x, y
