@@ -13,7 +13,7 @@ python3 -m pip install -q --disable-pip-version-check ".[test]"
 echo "== swift test"
 swift test 2>&1 | tail -n 5
 echo "== swift test, 16 engine threads (users' machines have more cores than CI)"
-SWIFTNET_NUM_THREADS=16 swift test --skip-build 2>&1 | tail -n 3
+SWIFTNET_NUM_THREADS=16 swift test --skip-build 2>&1 | tail -n 5
 echo "== pytest"
 # Run from the tests' folder so that `import swiftnet` is the installed package, not the sources.
 cd Tests/python
