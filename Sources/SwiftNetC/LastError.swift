@@ -61,7 +61,8 @@ func required<T>(_ pointer: T?, _ name: String) throws -> T {
 
 /// Reads a shape array, rejecting negative sizes and products that overflow.
 func readShape(_ pointer: UnsafePointer<Int64>?, rank: Int32, name: String) throws -> [Int] {
-    guard rank >= 1, rank <= 16 else { throw SwiftNetError.value("Expected `\(name)` to have rank 1 to 16. Received: rank \(rank).") }
+    guard rank >= 0, rank <= 16 else { throw SwiftNetError.value("Expected `\(name)` to have rank 0 to 16. Received: rank \(rank).") }
+    if rank == 0 { return [] }
     let dims = try (0..<Int(rank)).map { Int(try required(pointer, name)[$0]) }
     guard dims.allSatisfy({ $0 >= 0 }) else { throw SwiftNetError.value("Expected non-negative dimensions in `\(name)`. Received: \(dims).") }
     _ = try checkedCount(dims, what: name)

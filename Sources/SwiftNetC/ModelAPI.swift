@@ -1,34 +1,5 @@
 import SwiftNet
 
-/// Builds the engine layer described by `layerJSON` (validating its config).
-private func makeLayer(_ layerJSON: UnsafePointer<CChar>?) throws -> Layer {
-    let spec = try JSON.parse(String(cString: try required(layerJSON, "layer_json")))
-    let entry = try ConfigReader(owner: "Layer", spec)
-    return try LayerRegistry.make(className: try entry.string("class_name"), name: try entry.string("name", default: "layer"),
-                                  config: entry.json("config"))
-}
-
-@_cdecl("sn_layer_validate")
-public func sn_layer_validate(_ layerJSON: UnsafePointer<CChar>?) -> Int32 {
-    guarded { _ = try makeLayer(layerJSON) }
-}
-
-@_cdecl("sn_layer_output_shape")
-public func sn_layer_output_shape(_ layerJSON: UnsafePointer<CChar>?, _ inputShape: UnsafePointer<Int64>?,
-                                  _ inputRank: Int32, _ outputShape: UnsafeMutablePointer<Int64>?,
-                                  _ capacity: Int32, _ outputRank: UnsafeMutablePointer<Int32>?) -> Int32 {
-    guarded {
-        let layer = try makeLayer(layerJSON)
-        let input = inputRank == 0 ? [] : try readShape(inputShape, rank: inputRank, name: "input_shape")
-        let shape = try layer.outputShape(for: layer.inputCount == 0 ? [] : [input])
-        _ = try checkedCount(shape, what: layer.className)
-        try required(outputRank, "output_rank").pointee = Int32(shape.count)
-        guard shape.count <= Int(capacity) else { throw SwiftNetError.value("Output shape needs \(shape.count) dimensions; capacity is \(capacity).") }
-        let out = try required(outputShape, "output_shape")
-        for (i, d) in shape.enumerated() { out[i] = Int64(d) }
-    }
-}
-
 @_cdecl("sn_model_create")
 public func sn_model_create(_ specJSON: UnsafePointer<CChar>?, _ outModel: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     guarded {
@@ -56,22 +27,32 @@ public func sn_model_describe(_ model: OpaquePointer?, _ buffer: UnsafeMutablePo
 
 func describe(_ model: Model) -> JSON {
     func shape(_ dims: [Int]) -> JSON { .array(dims.map { .number(Double($0)) }) }
-    let layers: [JSON] = model.nodes.map { node in
+    func named(_ names: [String], _ specs: [TensorSpec]) -> JSON {
+        .array(zip(names, specs).map { name, spec in
+            var entry = spec.json
+            if case .object(var members) = entry { members["name"] = .string(name); entry = .object(members) }
+            return entry
+        })
+    }
+    let layers: [JSON] = model.layers.map { layer in
         .object([
-            "name": .string(node.layer.name),
-            "class_name": .string(node.layer.className),
-            "output_shape": shape(node.outputShape),
-            "inbound": .array(node.inbound.map { .number(Double($0)) }),
-            "weights": .array(node.layer.weights.map { w in
-                .object(["name": .string(w.name), "shape": shape(w.tensor.shape), "trainable": .bool(w.trainable && node.layer.trainable)])
+            "name": .string(layer.name),
+            "class_name": .string(layer.className),
+            "weights": .array(layer.weights.map { w in
+                .object(["name": .string(w.name), "shape": shape(w.tensor.shape), "trainable": .bool(w.trainable && layer.trainable)])
             }),
         ])
     }
+    let variables: [JSON] = model.variables.map { v in
+        .object(["name": .string(v.name), "shape": shape(v.tensor.shape), "dtype": .string(v.tensor.dtype.name),
+                 "trainable": .bool(v.trainable)])
+    }
     var result: [String: JSON] = [
         "name": .string(model.name),
-        "input_shape": shape(model.inputShape),
-        "output_shape": shape(model.outputShape),
+        "inputs": named(model.inputNames, model.inputSpecs),
+        "outputs": named(model.outputNames, model.outputSpecs),
         "layers": .array(layers),
+        "variables": .array(variables),
         "compiled": .bool(model.optimizer != nil),
     ]
     if let optimizer = model.optimizer {
@@ -85,17 +66,28 @@ func describe(_ model: Model) -> JSON {
     return .object(result)
 }
 
-/// The weight `weight` of layer `layer`, checked to hold `count` floats, or an error naming the
-/// valid range or size.
+/// Weight `weight` of layer `layer`, or with `layer` = -1 the model's variable `weight`, checked
+/// to hold `count` values.
 private func weightTensor(_ model: Model, _ layer: Int32, _ weight: Int32, count: Int64) throws -> Tensor {
-    guard model.nodes.indices.contains(Int(layer)) else {
-        throw SwiftNetError.value("Layer index \(layer) is out of range: the model has \(model.nodes.count) layers.")
+    let tensor: Tensor
+    if layer == -1 {
+        guard model.variables.indices.contains(Int(weight)) else {
+            throw SwiftNetError.value("Variable index \(weight) is out of range: the model has \(model.variables.count) variables.")
+        }
+        tensor = model.variables[Int(weight)].tensor
+    } else {
+        guard model.layers.indices.contains(Int(layer)) else {
+            throw SwiftNetError.value("Layer index \(layer) is out of range: the model has \(model.layers.count) layers.")
+        }
+        let weights = model.layers[Int(layer)].weights
+        guard weights.indices.contains(Int(weight)) else {
+            throw SwiftNetError.value("Weight index \(weight) is out of range: layer '\(model.layers[Int(layer)].name)' has \(weights.count) weights.")
+        }
+        tensor = weights[Int(weight)].tensor
     }
-    let weights = model.nodes[Int(layer)].layer.weights
-    guard weights.indices.contains(Int(weight)) else {
-        throw SwiftNetError.value("Weight index \(weight) is out of range: layer '\(model.nodes[Int(layer)].layer.name)' has \(weights.count) weights.")
+    guard tensor.dtype == .float32 || tensor.dtype == .bool else {
+        throw SwiftNetError.type("Weight of dtype \(tensor.dtype.name) cannot be read as float32.")
     }
-    let tensor = weights[Int(weight)].tensor
     guard Int(count) == tensor.count else {
         throw SwiftNetError.value("Expected \(tensor.count) floats for weight of shape \(tensor.shape). Received: \(count).")
     }
@@ -161,7 +153,7 @@ public func sn_model_set_learning_rate(_ model: OpaquePointer?, _ value: Double)
     guarded {
         let handle = try ModelHandle.from(model)
         guard value.isFinite, value >= 0, value <= Double(Float.greatestFiniteMagnitude) else {
-            throw SwiftNetError.value("[sn_model_set_learning_rate] Expected a finite, non-negative learning rate within the float32 range. Received: learning_rate=\(value)")
+            throw SwiftNetError.value("Expected a finite, non-negative learning rate within the float32 range. Received: learning_rate=\(value)")
         }
         try handle.lock.withLock { try compiledOptimizer(handle.model).learningRate = Float(value) }
     }

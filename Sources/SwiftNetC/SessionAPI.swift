@@ -15,14 +15,11 @@ public func sn_session_create(_ model: OpaquePointer?, _ dataset: OpaquePointer?
         let batchSize = try options.int("batch_size", default: 32)
         let seed = UInt64(truncatingIfNeeded: try options.int("seed", default: 0))
         let session: Session = try handle.lock.withLock {
-            let model = handle.model
+            let samples = try data.sampleCount(mode == .train ? "fit" : mode.rawValue)
             // Batches beyond the sample count are the same pass, with less memory.
-            let batch = min(batchSize, max(data.samples, 1))
-            if batchSize > 0 {
-                for node in model.nodes { _ = try checkedCount([batch] + node.outputShape, what: "batch") }
-            }
-            return try Session(model: model, mode: mode, data: data, batchSize: batchSize > 0 ? batch : batchSize,
-                               shuffle: try options.bool("shuffle", default: false), seed: seed)
+            let batch = batchSize > 0 ? min(batchSize, max(samples, 1)) : batchSize
+            return try Session(model: handle.model, mode: mode, data: data, objective: options.json("objective"),
+                               batchSize: batch, shuffle: try options.bool("shuffle", default: false), seed: seed)
         }
         out.pointee = OpaquePointer(Unmanaged.passRetained(SessionHandle(session, owner: handle)).toOpaque())
     }
@@ -35,11 +32,15 @@ public func sn_session_free(_ session: OpaquePointer?) {
 }
 
 @_cdecl("sn_session_output_shape")
-public func sn_session_output_shape(_ session: OpaquePointer?, _ shape: UnsafeMutablePointer<Int64>?, _ capacity: Int32,
-                                    _ rank: UnsafeMutablePointer<Int32>?) -> Int32 {
+public func sn_session_output_shape(_ session: OpaquePointer?, _ index: Int32, _ shape: UnsafeMutablePointer<Int64>?,
+                                    _ capacity: Int32, _ rank: UnsafeMutablePointer<Int32>?) -> Int32 {
     guarded {
         let handle = try SessionHandle.from(session)
-        let dims = handle.owner.lock.withLock { handle.session.outputShape }
+        let shapes = handle.session.outputShapes
+        guard shapes.indices.contains(Int(index)) else {
+            throw SwiftNetError.value("Output index \(index) is out of range: the model has \(shapes.count) outputs.")
+        }
+        let dims = shapes[Int(index)]
         try required(rank, "rank").pointee = Int32(dims.count)
         guard dims.count <= Int(capacity) else { throw SwiftNetError.value("The output shape needs \(dims.count) dimensions; capacity is \(capacity).") }
         let out = try required(shape, "shape")
@@ -48,11 +49,12 @@ public func sn_session_output_shape(_ session: OpaquePointer?, _ shape: UnsafeMu
 }
 
 @_cdecl("sn_session_set_output")
-public func sn_session_set_output(_ session: OpaquePointer?, _ output: UnsafeMutablePointer<Float>?, _ count: Int64) -> Int32 {
+public func sn_session_set_output(_ session: OpaquePointer?, _ index: Int32, _ output: UnsafeMutablePointer<Float>?,
+                                  _ count: Int64) -> Int32 {
     guarded {
         let handle = try SessionHandle.from(session)
         let buffer = try required(output, "output")
-        try handle.owner.lock.withLock { try handle.session.setOutput(buffer, count: Int(count)) }
+        try handle.owner.lock.withLock { try handle.session.setOutput(Int(index), buffer, count: Int(count)) }
     }
 }
 
@@ -106,7 +108,7 @@ public func sn_session_log_values(_ session: OpaquePointer?, _ values: UnsafeMut
                                   _ count: UnsafeMutablePointer<Int32>?) -> Int32 {
     guarded {
         let handle = try SessionHandle.from(session)
-        let logs = handle.owner.lock.withLock { handle.session.logs }
+        let logs = try handle.owner.lock.withLock { try handle.session.logs() }
         try required(count, "count").pointee = Int32(logs.count)
         guard logs.count <= Int(capacity) else { throw SwiftNetError.value("Expected room for \(logs.count) values. Received capacity \(capacity).") }
         let out = try required(values, "values")

@@ -67,9 +67,9 @@ final class OpsGradientTests: XCTestCase {
 
     func testLossesForEveryKindAndLogitsSetting() throws {
         let rows = 4, cols = 3
-        for kind in Loss.Kind.allCases {
+        for kind in LossOp.Kind.allCases {
             for fromLogits in [false, true] {
-                let loss = Loss(kind, fromLogits: fromLogits)
+                let loss = LossOp(kind, fromLogits: fromLogits)
                 var rng = RandomGenerator(seed: 21)
                 let target: [Float]
                 switch kind {
@@ -78,11 +78,13 @@ final class OpsGradientTests: XCTestCase {
                 case .binaryCrossentropy: target = (0..<rows * cols).map { _ in rng.uniform() < 0.5 ? 0 : 1 }
                 default: target = (0..<rows * cols).map { _ in rng.uniform() }
                 }
+                let targetShape = kind == .sparseCategoricalCrossentropy ? [rows] : [rows, cols]
                 // Probabilities come from a softmax/sigmoid of the inputs, which the fused path must see through.
                 let activation: Activation = kind == .binaryCrossentropy ? .sigmoid : (kind == .meanSquaredError || kind == .meanAbsoluteError ? .linear : .softmax)
                 try checker.check(inputs: [([rows, cols], GradientChecker.values(rows * cols, seed: 13))]) { x in
                     let prediction = try fromLogits ? x[0] : applyActivation(x[0], activation)
-                    return try withTargets(target, sparse: kind == .sparseCategoricalCrossentropy) { try loss(prediction, target: $0) }
+                    return try loss.perSample(target: try Tensor(shape: targetShape, values: target), prediction: prediction,
+                                              OpContext(tape: x[0].tape!, training: true, seed: 0))
                 }
             }
         }
@@ -90,25 +92,15 @@ final class OpsGradientTests: XCTestCase {
 
     func testCrossEntropyOfProbabilitiesWithoutLogitsSource() throws {
         // Probabilities from a sigmoid are not a softmax: the probability path (with its clip) runs.
-        let target: [Float] = [0, 2, 1]
-        let loss = Loss(.sparseCategoricalCrossentropy)
+        let labels = try Tensor(shape: [3], values: [0, 2, 1])
         try checker.check(inputs: [([3, 4], GradientChecker.values(12, seed: 17))]) { x in
-            try withTargets(target, sparse: true) { try loss(applyActivation(x[0], .sigmoid), target: $0) }
+            try LossOp(.sparseCategoricalCrossentropy).perSample(target: labels, prediction: try applyActivation(x[0], .sigmoid),
+                                                               OpContext(tape: x[0].tape!, training: true, seed: 0))
         }
-        let oneHot: [Float] = [0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0.5, 0.5]
-        let categorical = Loss(.categoricalCrossentropy)
+        let oneHot = try Tensor(shape: [3, 4], values: [0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0.5, 0.5])
         try checker.check(inputs: [([3, 4], GradientChecker.values(12, seed: 18))]) { x in
-            try withTargets(oneHot, sparse: false) { try categorical(applyActivation(x[0], .sigmoid), target: $0) }
-        }
-    }
-}
-
-/// Runs `body` with `values` as targets: integer labels when `sparse`, float values otherwise.
-func withTargets<T>(_ values: [Float], sparse: Bool, _ body: (Targets) throws -> T) throws -> T {
-    let labels = values.map { Int32($0) }
-    return try values.withUnsafeBufferPointer { v in
-        try labels.withUnsafeBufferPointer { l in
-            try body(sparse ? Targets(values: nil, labels: l.baseAddress) : Targets(values: v.baseAddress, labels: nil))
+            try LossOp(.categoricalCrossentropy).perSample(target: oneHot, prediction: try applyActivation(x[0], .sigmoid),
+                                                         OpContext(tape: x[0].tape!, training: true, seed: 0))
         }
     }
 }

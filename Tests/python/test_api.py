@@ -50,8 +50,11 @@ def test_functional_graph_errors():
     b = swiftnet.Input(shape=(3,))
     with pytest.raises(ValueError, match="Graph disconnected"):
         swiftnet.Model(inputs=a, outputs=layers.Dense(2)(b))
-    with pytest.raises(TypeError, match="symbolic"):
-        layers.Dense(2)(np.ones((2, 3)))
+    # A layer called on arrays computes at once (building its weights), as in Keras.
+    dense = layers.Dense(2)
+    result = dense(np.ones((2, 3), np.float32))
+    assert result.numpy().shape == (2, 2)
+    np.testing.assert_allclose(result, np.ones((2, 3)) @ dense.kernel.numpy() + dense.bias.numpy(), rtol=1e-6)
 
 
 def test_automatic_names_follow_keras():

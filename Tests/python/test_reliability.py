@@ -156,18 +156,23 @@ def test_memory_stays_flat_over_hundreds_of_models():
             except KeyboardInterrupt:
                 pass
 
-        spec = json.dumps({"layers": [{"class_name": "InputLayer", "name": "in", "config": {"shape": [784]}},
-                                      {"class_name": "Dense", "name": "d", "config": {"units": 10}, "inbound": [0]}]}).encode()
+        spec = json.dumps({"inputs": [{"shape": [None, 784]}], "layers": [{"class_name": "Dense", "name": "d", "config": {"units": 10}}],
+                           "graph": {"nodes": [{"input": 0}, {"layer": 0, "inputs": [[0, 0]]}], "outputs": [[1, 0]]}}).encode()
+        objective = json.dumps({"graph": {"nodes": [
+            {"target": 0}, {"output": 0},
+            {"op": "loss", "attrs": {"kind": "sparse_categorical_crossentropy", "from_logits": True}, "inputs": [[0, 0], [1, 0]]},
+            {"op": "mean", "inputs": [[2, 0]]}], "outputs": [[3, 0]]}, "loss_names": ["loss"]})
         labels = y.astype(np.int64)
 
         def raw_c_abi():
             lib, model, data, session = _library.lib, ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
             _library.check(lib.sn_model_create(spec, ctypes.byref(model)))
-            _library.check(lib.sn_model_compile(model, b'{"optimizer": "adam", "loss": "sparse_categorical_crossentropy"}'))
+            _library.check(lib.sn_model_compile(model, b'{"optimizer": "adam"}'))
             _library.check(lib.sn_dataset_create(ctypes.byref(data)))
-            _library.check(lib.sn_dataset_add_array(data, b"x", 0, x.ctypes.data, _library.shape_array(x.shape), 2))
-            _library.check(lib.sn_dataset_add_array(data, b"y", 2, labels.ctypes.data, _library.shape_array(labels.shape), 1))
-            _library.check(lib.sn_session_create(model, data, b'{"mode": "train", "batch_size": 16}', ctypes.byref(session)))
+            _library.check(lib.sn_dataset_add_array(data, b"x0", 0, x.ctypes.data, _library.shape_array(x.shape), 2))
+            _library.check(lib.sn_dataset_add_array(data, b"y0", 2, labels.ctypes.data, _library.shape_array(labels.shape), 1))
+            options = ('{"mode": "train", "batch_size": 16, "objective": %s}' % objective).encode()
+            _library.check(lib.sn_session_create(model, data, options, ctypes.byref(session)))
             finished = ctypes.c_int32(0)
             lib.sn_session_begin_epoch(session, 0)
             _library.check(lib.sn_session_run(session, 100, 0.0, ctypes.byref(finished)))
@@ -228,11 +233,12 @@ def test_hostile_configs_get_clean_errors():
             "empty offset": lambda: swiftnet.Sequential([swiftnet.Input((3,)), layers.Rescaling(scale=1.0, offset=[])]),
             "empty mean": lambda: swiftnet.Sequential([swiftnet.Input((3,)), layers.Normalization(mean=[], variance=[])]),
             "mismatched variance": lambda: swiftnet.Sequential([swiftnet.Input((3,)), layers.Normalization(mean=[1.0], variance=[1.0, 2.0])]),
-            "second input layer": lambda: _library.NativeModel({"layers": [
-                {"class_name": "InputLayer", "name": "a", "config": {"shape": [2]}},
-                {"class_name": "Dense", "name": "d", "config": {"units": 2}, "inbound": [0]},
-                {"class_name": "InputLayer", "name": "b", "config": {"shape": [2]}},
-                {"class_name": "Dense", "name": "e", "config": {"units": 2}, "inbound": [2]}], "outputs": [1]}),
+            "undeclared input": lambda: _library.NativeModel({"inputs": [{"shape": [None, 2]}], "layers": [
+                {"class_name": "Dense", "name": "d", "config": {"units": 2}}, {"class_name": "Dense", "name": "e", "config": {"units": 2}}],
+                "graph": {"nodes": [{"input": 0}, {"layer": 0, "inputs": [[0, 0]]}, {"input": 1}, {"layer": 1, "inputs": [[2, 0]]}],
+                          "outputs": [[1, 0]]}}),
+            "second input without data": lambda: swiftnet.Model(
+                inputs=[a := swiftnet.Input((2,)), b := swiftnet.Input((2,))], outputs=layers.Add()([a, b]))._arrays(np.ones((3, 2), np.float32)),
         }
         for name, attempt in attempts.items():
             try:
@@ -247,7 +253,8 @@ def test_hostile_configs_get_clean_errors():
     assert "non-empty list" in lines["empty offset"]
     assert "non-empty list" in lines["empty mean"]
     assert "one value per feature" in lines["mismatched variance"]
-    assert "is an input that is not in `inputs`" in lines["second input layer"]
+    assert "names input 1, but there are 1" in lines["undeclared input"]
+    assert "The model has 2 inputs" in lines["second input without data"]
 
 
 @pytest.mark.parametrize("make, argument", [

@@ -220,7 +220,9 @@ def test_the_gil_is_released_during_engine_calls(rng):
     model.compile(optimizer="adam", loss="mse")
     x = rng.normal(size=(60000, 256)).astype(np.float32)
     y = rng.normal(size=(60000, 10)).astype(np.float32)
-    session = _library.NativeSession(model._engine, _library.MODE_TRAIN, x, y, batch_size=32)
+    arrays, targets, weights = model._arrays(x, y)
+    session = _library.NativeSession(model._engine, _library.MODE_TRAIN, arrays, model._objective(targets, weights),
+                                     batch_size=32)
     session.begin_epoch(0)
     start = time.perf_counter()
     worker = threading.Thread(target=session.run)  # one call, no time limit: the whole epoch

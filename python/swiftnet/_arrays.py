@@ -50,3 +50,19 @@ def as_targets(data, name):
         raise ValueError(f"`{name}` holds values beyond int64. Received: max={data.max()}")
     target = np.int32 if data.dtype.itemsize < 4 or (data.dtype.itemsize == 4 and data.dtype.kind == "i") else np.int64
     return np.array(data, dtype=target, order="C", copy=True)
+
+
+def as_input(data, name, dtype):
+    """An input array of the dtype a model input declares: float32 (converted once, no copy when it
+    already is), integers kept as int32/int64 (token ids), or bool."""
+    if dtype == "float32":
+        return as_float32(data, name)
+    if dtype == "bool":
+        array = np.asarray(as_float32(data, name))
+        return np.ascontiguousarray(array != 0)
+    array = as_targets(data, name)
+    if array.dtype.kind == "f":
+        if not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
+            raise TypeError(f"Input '{name}' expects integers ({dtype}). Received non-integer values.")
+        array = np.ascontiguousarray(array, dtype=np.int64 if dtype == "int64" else np.int32)
+    return array

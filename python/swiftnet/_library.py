@@ -14,15 +14,16 @@ ERROR_VALUE = 1
 ERROR_TYPE = 2
 ERROR_STATE = 3
 ERROR_INTERNAL = 4
-
 ERROR_MEMORY = 5
 
 MODE_TRAIN = "train"
 MODE_EVALUATE = "evaluate"
 MODE_PREDICT = "predict"
 
-# Element types of dataset arrays (swiftnet.h SN_DTYPE_*).
+# Element types of dataset arrays (swiftnet.h SN_DTYPE_*); bool arrays travel as float32 0/1.
 DTYPES = {np.dtype(np.float32): 0, np.dtype(np.int32): 1, np.dtype(np.int64): 2}
+DTYPE_BOOL = 3
+DTYPE_NAMES = {"float32": np.float32, "int32": np.int32, "int64": np.int64, "bool": np.bool_}
 
 _c_float_p = ctypes.POINTER(ctypes.c_float)
 _c_int64_p = ctypes.POINTER(ctypes.c_int64)
@@ -34,9 +35,13 @@ _handle = ctypes.c_void_p
 SIGNATURES = {
     "sn_version": (ctypes.c_char_p, []),
     "sn_last_error": (ctypes.c_char_p, []),
+    "sn_set_num_threads": (ctypes.c_int32, [ctypes.c_int32]),
+    "sn_get_num_threads": (ctypes.c_int32, []),
     "sn_layer_validate": (ctypes.c_int32, [ctypes.c_char_p]),
-    "sn_layer_output_shape": (ctypes.c_int32, [ctypes.c_char_p, _c_int64_p, ctypes.c_int32, _c_int64_p,
-                                               ctypes.c_int32, _c_int32_p]),
+    "sn_infer": (ctypes.c_int32, [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int64, _c_int64_p]),
+    "sn_op_run": (ctypes.c_int32, [ctypes.c_char_p, _handle, _handle]),
+    "sn_initializer_fill": (ctypes.c_int32, [ctypes.c_char_p, _c_int64_p, ctypes.c_int32, ctypes.c_uint64, _c_float_p,
+                                             ctypes.c_int64]),
     "sn_model_create": (ctypes.c_int32, [ctypes.c_char_p, ctypes.POINTER(_handle)]),
     "sn_model_free": (None, [_handle]),
     "sn_model_describe": (ctypes.c_int32, [_handle, ctypes.c_char_p, ctypes.c_int64, _c_int64_p]),
@@ -45,15 +50,13 @@ SIGNATURES = {
     "sn_model_compile": (ctypes.c_int32, [_handle, ctypes.c_char_p]),
     "sn_model_get_learning_rate": (ctypes.c_int32, [_handle, _c_double_p]),
     "sn_model_set_learning_rate": (ctypes.c_int32, [_handle, ctypes.c_double]),
-    "sn_set_num_threads": (ctypes.c_int32, [ctypes.c_int32]),
-    "sn_get_num_threads": (ctypes.c_int32, []),
     "sn_dataset_create": (ctypes.c_int32, [ctypes.POINTER(_handle)]),
     "sn_dataset_add_array": (ctypes.c_int32, [_handle, ctypes.c_char_p, ctypes.c_int32, ctypes.c_void_p, _c_int64_p,
                                               ctypes.c_int32]),
     "sn_dataset_free": (None, [_handle]),
     "sn_session_create": (ctypes.c_int32, [_handle, _handle, ctypes.c_char_p, ctypes.POINTER(_handle)]),
-    "sn_session_output_shape": (ctypes.c_int32, [_handle, _c_int64_p, ctypes.c_int32, _c_int32_p]),
-    "sn_session_set_output": (ctypes.c_int32, [_handle, _c_float_p, ctypes.c_int64]),
+    "sn_session_output_shape": (ctypes.c_int32, [_handle, ctypes.c_int32, _c_int64_p, ctypes.c_int32, _c_int32_p]),
+    "sn_session_set_output": (ctypes.c_int32, [_handle, ctypes.c_int32, _c_float_p, ctypes.c_int64]),
     "sn_session_free": (None, [_handle]),
     "sn_session_begin_epoch": (ctypes.c_int32, [_handle, ctypes.c_int64]),
     "sn_session_run": (ctypes.c_int32, [_handle, ctypes.c_int64, ctypes.c_double, _c_int32_p]),
@@ -149,18 +152,63 @@ def read_text(fn, *args):
     return buffer.value.decode("utf-8")
 
 
+def to_json(value):
+    """JSON text for the engine: NaN and infinities are written as Python's json writes them, and
+    the engine rejects them naming the argument."""
+    return json.dumps(value).encode()
+
+
 def validate_layer(layer_spec):
     """Checks a layer's config natively, raising the engine's error."""
-    check(lib.sn_layer_validate(json.dumps(layer_spec).encode()))
+    check(lib.sn_layer_validate(to_json(layer_spec)))
 
 
-def layer_output_shape(layer_spec, input_shape):
-    """Validates a layer config natively and returns its per-sample output shape."""
-    out = (ctypes.c_int64 * 16)()
-    rank = ctypes.c_int32(0)
-    check(lib.sn_layer_output_shape(json.dumps(layer_spec).encode(), shape_array(input_shape), len(input_shape),
-                                    out, 16, ctypes.byref(rank)))
-    return tuple(int(out[i]) for i in range(rank.value))
+def infer(node, input_specs):
+    """Output specs [(shape, dtype)] of an op ({"op": …}) or layer ({"layer": …}) for input specs
+    [(shape with None, dtype)]."""
+    specs = [{"shape": [None if d is None else int(d) for d in shape], "dtype": dtype} for shape, dtype in input_specs]
+    text = read_text(lib.sn_infer, to_json(node), to_json(specs))
+    return [(tuple(spec["shape"]), spec["dtype"]) for spec in json.loads(text)]
+
+
+def _add(dataset, name, array, dtype_code=None):
+    check(lib.sn_dataset_add_array(dataset, name.encode(), DTYPES[array.dtype] if dtype_code is None else dtype_code,
+                                   array.ctypes.data, shape_array(array.shape), array.ndim))
+
+
+def run_op(node, operands):
+    """Runs an op on NumPy arrays (float32, int32, int64 or bool) and returns its results."""
+    specs = infer(node, [(a.shape, "bool" if a.dtype == np.bool_ else a.dtype.name) for a in operands])
+    results = [np.empty(shape, dtype=np.float32 if dtype == "bool" else DTYPE_NAMES[dtype]) for shape, dtype in specs]
+    inputs, outputs = _handle(), _handle()
+    check(lib.sn_dataset_create(ctypes.byref(inputs)))
+    try:
+        check(lib.sn_dataset_create(ctypes.byref(outputs)))
+        try:
+            keep = []
+            for i, a in enumerate(operands):
+                if a.dtype == np.bool_:
+                    a = a.astype(np.float32)
+                    keep.append(a)
+                    _add(inputs, str(i), a, DTYPE_BOOL)
+                else:
+                    _add(inputs, str(i), a)
+            for i, (r, (_, dtype)) in enumerate(zip(results, specs)):
+                _add(outputs, str(i), r, DTYPE_BOOL if dtype == "bool" else None)
+            check(lib.sn_op_run(to_json(node), inputs, outputs))
+        finally:
+            lib.sn_dataset_free(outputs)
+    finally:
+        lib.sn_dataset_free(inputs)
+    return [r.astype(np.bool_) if dtype == "bool" else r for r, (_, dtype) in zip(results, specs)]
+
+
+def initializer_values(spec, shape, seed):
+    """The values a Keras initializer (engine form) gives a weight of `shape`."""
+    out = np.empty(shape, dtype=np.float32)
+    check(lib.sn_initializer_fill(to_json(spec), shape_array(shape), len(shape), int(seed) & 0xFFFFFFFFFFFFFFFF,
+                                  float_pointer(out), out.size))
+    return out
 
 
 class NativeModel:
@@ -168,7 +216,7 @@ class NativeModel:
 
     def __init__(self, spec):
         handle = _handle()
-        check(lib.sn_model_create(json.dumps(spec).encode(), ctypes.byref(handle)))
+        check(lib.sn_model_create(to_json(spec), ctypes.byref(handle)))
         self.handle = handle
 
     def __del__(self):
@@ -179,16 +227,25 @@ class NativeModel:
     def describe(self):
         return json.loads(read_text(lib.sn_model_describe, self.handle))
 
+    def describe_cached(self):
+        """The description as first read: layers, weights and variables never change after creation."""
+        cached = getattr(self, "_description", None)
+        if cached is None:
+            cached = self._description = self.describe()
+        return cached
+
     def get_weight(self, layer_index, weight_index, shape):
+        """Weight `weight_index` of layer `layer_index`, or with layer_index -1 variable `weight_index`."""
         out = np.empty(shape, dtype=np.float32)
         check(lib.sn_model_get_weight(self.handle, layer_index, weight_index, float_pointer(out), out.size))
         return out
 
     def set_weight(self, layer_index, weight_index, values):
+        values = np.ascontiguousarray(values, dtype=np.float32)
         check(lib.sn_model_set_weight(self.handle, layer_index, weight_index, float_pointer(values), values.size))
 
     def compile(self, settings):
-        check(lib.sn_model_compile(self.handle, json.dumps(settings).encode()))
+        check(lib.sn_model_compile(self.handle, to_json(settings)))
 
     def get_learning_rate(self):
         value = ctypes.c_double(0)
@@ -200,23 +257,21 @@ class NativeModel:
 
 
 class NativeDataset:
-    """Owns an `sn_dataset*` and the arrays it points to."""
+    """Owns an `sn_dataset*` and the arrays it points to (bool arrays as float32 0/1)."""
 
-    def __init__(self, **arrays):
+    def __init__(self, arrays):
         handle = _handle()
         check(lib.sn_dataset_create(ctypes.byref(handle)))
         self.handle = handle
         self.arrays = {}
         for name, array in arrays.items():
-            if array is not None:
-                self.add(name, array)
-
-    def add(self, name, array):
-        if array.dtype not in DTYPES or not array.flags.c_contiguous:
-            raise TypeError(f"internal: array '{name}' must be C-contiguous float32, int32 or int64")
-        self.arrays[name] = array
-        check(lib.sn_dataset_add_array(self.handle, name.encode(), DTYPES[array.dtype], array.ctypes.data,
-                                       shape_array(array.shape), array.ndim))
+            code = None
+            if array.dtype == np.bool_:
+                array, code = array.astype(np.float32), DTYPE_BOOL
+            if array.dtype not in DTYPES or not array.flags.c_contiguous:
+                raise TypeError(f"internal: array '{name}' must be C-contiguous float32, int32 or int64")
+            self.arrays[name] = array
+            _add(handle, name, array, code)
 
     def close(self):
         handle, self.handle = getattr(self, "handle", None), None
@@ -227,27 +282,35 @@ class NativeDataset:
 
 
 class NativeSession:
-    """Owns an `sn_session*` and keeps the arrays it reads alive as long as it lives. Predict
-    sessions allocate their output array (`output`), which the engine fills."""
+    """Owns an `sn_session*` and keeps the arrays it reads alive as long as it lives. `arrays` are
+    named as the engine reads them ("x0", "y0", "sw0", …); predict sessions allocate their output
+    arrays (`outputs`), which the engine fills."""
 
-    def __init__(self, model, mode, x, y=None, batch_size=32, shuffle=False, seed=0):
-        dataset = NativeDataset(x=x, y=y)
+    def __init__(self, model, mode, arrays, objective=None, batch_size=32, shuffle=False, seed=0):
+        dataset = NativeDataset(arrays)
         self._arrays = dataset.arrays
-        options = {"mode": mode, "batch_size": int(batch_size), "shuffle": bool(shuffle), "seed": int(seed)}
+        options = {"mode": mode, "batch_size": int(batch_size), "shuffle": bool(shuffle), "seed": int(seed) & (2**53 - 1)}
+        if objective is not None:
+            options["objective"] = objective
         handle = _handle()
         try:
-            check(lib.sn_session_create(model.handle, dataset.handle, json.dumps(options).encode(), ctypes.byref(handle)))
+            check(lib.sn_session_create(model.handle, dataset.handle, to_json(options), ctypes.byref(handle)))
         finally:
             dataset.close()
         self.handle = handle
         self.model = model
-        self.output = None
+        self.outputs = []
         if mode == MODE_PREDICT:
-            shape = (ctypes.c_int64 * 16)()
-            rank = ctypes.c_int32(0)
-            check(lib.sn_session_output_shape(self.handle, shape, 16, ctypes.byref(rank)))
-            self.output = np.empty(tuple(shape[i] for i in range(rank.value)), dtype=np.float32)
-            check(lib.sn_session_set_output(self.handle, float_pointer(self.output), self.output.size))
+            index = 0
+            while True:
+                shape = (ctypes.c_int64 * 16)()
+                rank = ctypes.c_int32(0)
+                if lib.sn_session_output_shape(self.handle, index, shape, 16, ctypes.byref(rank)) != OK:
+                    break
+                out = np.empty(tuple(shape[i] for i in range(rank.value)), dtype=np.float32)
+                check(lib.sn_session_set_output(self.handle, index, float_pointer(out), out.size))
+                self.outputs.append(out)
+                index += 1
         self.names = json.loads(read_text(lib.sn_session_log_names, self.handle))
 
     def close(self):

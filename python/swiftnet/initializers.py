@@ -1,10 +1,25 @@
-"""Weight initializers with Keras 3 names, defaults and seeding."""
+"""Weight initializers with Keras 3 names, defaults and seeding. Calling one,
+`GlorotNormal(seed=1)(shape=(3, 4))`, fills an array in the engine."""
+
+import numpy as np
+
+from . import _dtypes
+
 
 class Initializer:
     """Base class: a Keras class name and its config."""
 
     def __init__(self, **config):
         self._config = config
+
+    def __call__(self, shape, dtype=None):
+        """The initial values of a weight of `shape` (float32; integer or bool dtypes are cast)."""
+        from . import _library
+        from . import random as sn_random
+        shape = tuple(int(d) for d in shape)
+        seed = self._config.get("seed")
+        values = _library.initializer_values(self.serialize(), shape, sn_random.next_seed() if seed is None else seed)
+        return values.astype(_dtypes.numpy_dtype(dtype)) if dtype is not None and _dtypes.standardize_dtype(dtype) != "float32" else values
 
     def get_config(self):
         return dict(self._config)
@@ -49,6 +64,7 @@ RandomNormal = _seeded("RandomNormal", mean=0.0, stddev=0.05)
 RandomUniform = _seeded("RandomUniform", minval=-0.05, maxval=0.05)
 TruncatedNormal = _seeded("TruncatedNormal", mean=0.0, stddev=0.05)
 VarianceScaling = _seeded("VarianceScaling", scale=1.0, mode="fan_in", distribution="truncated_normal")
+Orthogonal = _seeded("Orthogonal", gain=1.0)
 
 
 class Zeros(Initializer):
@@ -66,21 +82,40 @@ class Constant(Initializer):
         super().__init__(value=float(value))
 
 
+class Identity(Initializer):
+    """`gain` on the diagonal of a 2-D weight."""
+
+    def __init__(self, gain=1.0):
+        super().__init__(gain=float(gain))
+
+
+
+
 def get(identifier):
-    """An initializer from a name ("he_normal"), a config dict, or an initializer object."""
+    """An initializer object from a name ("he_normal", "GlorotUniform"), a config dict, or an
+    initializer object."""
     if isinstance(identifier, Initializer):
         return identifier
     if isinstance(identifier, str):
-        return identifier
+        from ._naming import snake_case
+        key = {"uniform": "random_uniform", "normal": "random_normal"}.get(identifier, snake_case(identifier))
+        for name, value in list(globals().items()):
+            if isinstance(value, type) and issubclass(value, Initializer) and value is not Initializer \
+                    and snake_case(name) == key:
+                return value()
+        raise ValueError(f"Could not interpret initializer identifier: '{identifier}'.")
     if isinstance(identifier, dict) and "class_name" in identifier:
-        return identifier
+        cls = globals().get(identifier["class_name"])
+        if not (isinstance(cls, type) and issubclass(cls, Initializer)):
+            raise ValueError(f"Unknown initializer class: '{identifier['class_name']}'.")
+        return cls(**identifier.get("config", {}))
+    if callable(identifier):
+        raise TypeError("Custom Python initializer functions are not supported: use a swiftnet.initializers class "
+                        "or pass the values with `set_weights`.")
     raise TypeError(f"Could not interpret initializer identifier: {identifier!r}")
 
 
 def serialize(identifier):
     """The JSON form the engine reads."""
-    identifier = get(identifier)
-    if isinstance(identifier, Initializer):
-        return identifier.serialize()
-    return identifier
+    return get(identifier).serialize()
 

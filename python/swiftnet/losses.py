@@ -1,79 +1,201 @@
-"""Losses with Keras 3 names; computed in the engine (reduction: mean over the batch)."""
+"""Losses with Keras 3 names and semantics. A loss is `call(y_true, y_pred)` (per-sample values)
+then a reduction ("sum_over_batch_size": the mean, with sample weights applied). The built-in
+losses are one fused engine op each; a loss of your own, a function `(y_true, y_pred)` or a
+`Loss` subclass written with `swiftnet.ops`, is traced into the training graph."""
 
+from . import ops
 from ._naming import snake_case
 
+_REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None, "auto")
+
+
+def _fused(kind, y_true, y_pred, from_logits=False):
+    from .ops._dispatch import run
+    return run("loss", [y_true, y_pred], {"kind": kind, "from_logits": bool(from_logits)})
+
+
+# -- loss functions (per-sample values) -------------------------------------------------------------
+
+def mean_squared_error(y_true, y_pred):
+    """mean((y_pred − y_true)², axis=-1)."""
+    return _fused("mean_squared_error", y_true, y_pred)
+
+
+def mean_absolute_error(y_true, y_pred):
+    """mean(|y_pred − y_true|, axis=-1)."""
+    return _fused("mean_absolute_error", y_true, y_pred)
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """mean over the last axis of the element-wise binary cross-entropy."""
+    _no_smoothing(label_smoothing)
+    return _fused("binary_crossentropy", y_true, y_pred, from_logits)
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """−Σ y_true · log(y_pred) over the last axis (probabilities renormalised and clipped)."""
+    _no_smoothing(label_smoothing)
+    return _fused("categorical_crossentropy", y_true, y_pred, from_logits)
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+    """−log(y_pred[label]) per sample, labels as integers."""
+    if ignore_class is not None:
+        raise NotImplementedError(f"ignore_class is not supported yet. Received: ignore_class={ignore_class}")
+    return _fused("sparse_categorical_crossentropy", y_true, y_pred, from_logits)
+
+
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+
+
+def _no_smoothing(label_smoothing):
+    if label_smoothing:
+        raise NotImplementedError(f"label_smoothing is not supported yet. Received: label_smoothing={label_smoothing}")
+
+
+# -- reduction --------------------------------------------------------------------------------------
+
+def _same_rank(values, weights):
+    """Keras's squeeze_or_expand_to_same_rank for (values, sample weights)."""
+    rank_v, rank_w = len(ops.shape(values)), len(ops.shape(weights))
+    if rank_w == rank_v + 1 and ops.shape(weights)[-1] == 1:
+        weights = ops.squeeze(weights, axis=-1)
+    elif rank_v == rank_w + 1 and ops.shape(values)[-1] == 1:
+        values = ops.squeeze(values, axis=-1)
+    while len(ops.shape(weights)) < len(ops.shape(values)):
+        weights = ops.expand_dims(weights, -1)
+    return values, weights
+
+
+def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch_size"):
+    """Keras's reduction: values × sample weights, then their sum, or the sum divided by the number
+    of values (sum_over_batch_size, mean) or by the sum of weights (mean_with_sample_weight)."""
+    values = ops.cast(values, "float32")
+    if sample_weight is not None:
+        values, weights = _same_rank(values, ops.cast(sample_weight, "float32"))
+        values = ops.multiply(values, weights)
+    if reduction in (None, "none") or len(ops.shape(values)) == 0:
+        return values
+    if reduction == "sum":
+        return ops.sum(values)
+    if reduction == "mean_with_sample_weight" and sample_weight is not None:
+        return ops.divide_no_nan(ops.sum(values), ops.sum(ops.multiply(ops.ones_like(values), weights)))
+    return ops.mean(values)
+
+
+# -- Loss objects ------------------------------------------------------------------------------------
 
 class Loss:
-    def __init__(self, name=None, reduction="sum_over_batch_size", **config):
-        if reduction not in ("sum_over_batch_size", "auto"):
-            raise NotImplementedError(f"Only reduction='sum_over_batch_size' is supported. Received: reduction={reduction!r}")
+    """Base of losses: override `call(y_true, y_pred)` to return per-sample values."""
+
+    def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
+        if reduction == "auto":
+            reduction = "sum_over_batch_size"
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"Invalid value for argument `reduction`. Expected one of {_REDUCTIONS[:5]}. "
+                             f"Received: reduction={reduction!r}")
         self.name = name or snake_case(type(self).__name__)
-        self._config = config
+        self.reduction = reduction
+
+    def call(self, y_true, y_pred):
+        raise NotImplementedError(f"Loss {type(self).__name__} does not implement `call(y_true, y_pred)`.")
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        return reduce_weighted_values(self.call(y_true, y_pred), sample_weight, self.reduction)
 
     def get_config(self):
-        return {"name": self.name, "reduction": "sum_over_batch_size", **self._config}
+        return {"name": self.name, "reduction": self.reduction}
 
-    def serialize(self):
-        return {"class_name": type(self).__name__, "config": dict(self._config)}
-
-    def __call__(self, *args, **kwargs):
-        raise TypeError(f"{type(self).__name__} runs inside the engine during fit/evaluate; it cannot be called on Python values.")
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
 
-class MeanSquaredError(Loss):
-    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error"):
-        super().__init__(name=name, reduction=reduction)
+class LossFunctionWrapper(Loss):
+    """A loss function `fn(y_true, y_pred, **kwargs)` as a Loss."""
+
+    def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
+        super().__init__(name=name or getattr(fn, "__name__", None), reduction=reduction)
+        self.fn = fn
+        self._fn_kwargs = kwargs
+
+    def call(self, y_true, y_pred):
+        return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def get_config(self):
+        return {**super().get_config(), **self._fn_kwargs}
 
 
-class MeanAbsoluteError(Loss):
-    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error"):
-        super().__init__(name=name, reduction=reduction)
+class MeanSquaredError(LossFunctionWrapper):
+    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error", dtype=None):
+        super().__init__(mean_squared_error, reduction=reduction, name=name)
 
 
-class _CrossEntropy(Loss):
-    def __init__(self, from_logits=False, label_smoothing=0.0, reduction="sum_over_batch_size", name=None, **kwargs):
-        if label_smoothing:
-            raise NotImplementedError(f"label_smoothing is not supported yet. Received: label_smoothing={label_smoothing}")
-        kwargs.pop("axis", None)
-        if kwargs:
-            raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {sorted(kwargs)}")
-        super().__init__(name=name, reduction=reduction, from_logits=bool(from_logits))
+class MeanAbsoluteError(LossFunctionWrapper):
+    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error", dtype=None):
+        super().__init__(mean_absolute_error, reduction=reduction, name=name)
 
 
-class BinaryCrossentropy(_CrossEntropy):
-    pass
+class BinaryCrossentropy(LossFunctionWrapper):
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
+                 name="binary_crossentropy", dtype=None):
+        _no_smoothing(label_smoothing)
+        super().__init__(binary_crossentropy, reduction=reduction, name=name, from_logits=bool(from_logits))
+        self.from_logits = bool(from_logits)
 
 
-class CategoricalCrossentropy(_CrossEntropy):
-    pass
+class CategoricalCrossentropy(LossFunctionWrapper):
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
+                 name="categorical_crossentropy", dtype=None):
+        _no_smoothing(label_smoothing)
+        super().__init__(categorical_crossentropy, reduction=reduction, name=name, from_logits=bool(from_logits))
+        self.from_logits = bool(from_logits)
 
 
-class SparseCategoricalCrossentropy(_CrossEntropy):
-    def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size", name=None):
+class SparseCategoricalCrossentropy(LossFunctionWrapper):
+    def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
+                 name="sparse_categorical_crossentropy", dtype=None):
         if ignore_class is not None:
             raise NotImplementedError(f"ignore_class is not supported yet. Received: ignore_class={ignore_class}")
-        super().__init__(from_logits=from_logits, reduction=reduction, name=name)
+        super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name, from_logits=bool(from_logits))
+        self.from_logits = bool(from_logits)
 
 
-NAMES = ("mean_squared_error", "mse", "mean_absolute_error", "mae", "binary_crossentropy",
-         "categorical_crossentropy", "sparse_categorical_crossentropy")
-
-# Function-style names, usable as `loss=swiftnet.losses.mse`.
-mean_squared_error = mse = "mean_squared_error"
-mean_absolute_error = mae = "mean_absolute_error"
-binary_crossentropy = "binary_crossentropy"
-categorical_crossentropy = "categorical_crossentropy"
-sparse_categorical_crossentropy = "sparse_categorical_crossentropy"
+_BY_NAME = {
+    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError, "MSE": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError,
+    "binary_crossentropy": BinaryCrossentropy, "categorical_crossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+}
 
 
-def serialize(identifier):
-    """The engine form of a loss given by name, class name or object."""
-    if isinstance(identifier, Loss):
-        return identifier.serialize()
-    if isinstance(identifier, str):
+def get(identifier):
+    """A Loss object from a name ("mse", "MeanSquaredError"), a Loss, a Loss class or a function."""
+    if identifier is None or isinstance(identifier, Loss):
         return identifier
+    if isinstance(identifier, str):
+        cls = _BY_NAME.get(identifier) or next((c for c in _BY_NAME.values() if c.__name__ == identifier), None)
+        if cls is None:
+            raise ValueError(f"Could not interpret loss identifier: '{identifier}'. Expected one of: "
+                             f"{', '.join(sorted(set(_BY_NAME) - {'MSE', 'MAE'}))}, or a function (y_true, y_pred).")
+        return cls()
     if isinstance(identifier, type) and issubclass(identifier, Loss):
-        return identifier().serialize()
-    raise TypeError(
-        f"Could not interpret loss identifier: {identifier!r}. Expected a name such as "
-        f"'sparse_categorical_crossentropy' or a swiftnet.losses object (custom Python losses cannot run in the engine).")
+        return identifier()
+    if isinstance(identifier, dict) and "class_name" in identifier:
+        cls = globals().get(identifier["class_name"])
+        if not (isinstance(cls, type) and issubclass(cls, Loss)):
+            raise ValueError(f"Unknown loss class: '{identifier['class_name']}'.")
+        return cls(**identifier.get("config", {}))
+    if callable(identifier):
+        return LossFunctionWrapper(identifier)
+    raise TypeError(f"Could not interpret loss identifier: {identifier!r}")
+
+
+def serialize(loss):
+    loss = get(loss)
+    return {"class_name": type(loss).__name__, "config": loss.get_config()}
+
+
+def deserialize(config):
+    return get(config)

@@ -59,7 +59,7 @@ class Optimizer:
         owner = self._engine_owner
         if owner is None or owner._engine is None:
             return 0
-        return int(owner._description_fresh().get("optimizer", {}).get("iterations", 0))
+        return int(owner._engine.describe().get("optimizer", {}).get("iterations", 0))
 
     def __repr__(self):
         return f"<{type(self).__name__} learning_rate={float(self.learning_rate):g}>"

@@ -22,3 +22,62 @@ def next_seed():
     """A fresh seed drawn from the global generator; below 2**50 so that it travels exactly as a
     JSON number to the engine."""
     return int(_generator.integers(0, 2**50))
+
+
+class SeedGenerator:
+    """Keras's `SeedGenerator`: a seed that advances with every draw (so that eager draws differ),
+    reproducible from its own seed."""
+
+    def __init__(self, seed=None, **kwargs):
+        self._seed = next_seed() if seed is None else int(seed)
+        self._count = 0
+
+    def next(self):
+        self._count += 1
+        return (self._seed * 0x9E3779B97F4A7C15 + self._count) % 2**50
+
+
+def _seed(seed):
+    if seed is None:
+        return next_seed()
+    if isinstance(seed, SeedGenerator):
+        return seed.next()
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"Expected `seed` to be an integer or a SeedGenerator. Received: seed={seed!r}")
+    return int(seed) % 2**50
+
+
+def _draw(kind, shape, attrs, seed, dtype):
+    from .ops._dispatch import run
+    attrs = dict(attrs, shape=[int(d) for d in shape], seed=_seed(seed), dtype=_dtype(dtype))
+    return run(f"random.{kind}", [], attrs)
+
+
+def _dtype(dtype):
+    from . import _dtypes
+    name = _dtypes.standardize_dtype(dtype)
+    if name != "float32":
+        raise ValueError(f"Random values are float32. Received: dtype={dtype!r}")
+    return name
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """Normally distributed values (drawn in the engine; the same `seed` gives the same values)."""
+    return _draw("normal", shape, {"mean": float(mean), "stddev": float(stddev)}, seed, dtype)
+
+
+def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    return _draw("uniform", shape, {"minval": float(minval), "maxval": float(maxval)}, seed, dtype)
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """Normal values redrawn until within two standard deviations of the mean."""
+    return _draw("truncated_normal", shape, {"mean": float(mean), "stddev": float(stddev)}, seed, dtype)
+
+
+def dropout(inputs, rate, noise_shape=None, seed=None):
+    """inputs with each value zeroed with probability `rate` and the rest scaled by 1/(1 − rate)."""
+    if noise_shape is not None:
+        raise NotImplementedError("random.dropout: `noise_shape` is not supported yet.")
+    from .ops._dispatch import run
+    return run("random.dropout", [inputs], {"rate": float(rate), "seed": _seed(seed)})

@@ -27,13 +27,13 @@ public final class Tape {
     }
 
     /// An input tensor of this step (no gradient), filled by the caller.
-    public func input(shape: [Int]) throws -> Tensor {
-        try Tensor(shape: shape, tape: self, requiresGrad: false)
+    public func input(shape: [Int], dtype: DType = .float32) throws -> Tensor {
+        try Tensor(shape: shape, dtype: dtype, tape: self, requiresGrad: false)
     }
 
     /// An input tensor of this step reading caller memory in place; ops never write to inputs.
-    public func input(viewing data: UnsafePointer<Float>, shape: [Int]) -> Tensor {
-        Tensor(external: UnsafeMutablePointer(mutating: data), shape: shape, tape: self)
+    public func input(viewing data: UnsafeRawPointer, shape: [Int], dtype: DType = .float32) -> Tensor {
+        Tensor(external: UnsafeMutableRawPointer(mutating: data), shape: shape, dtype: dtype, tape: self)
     }
 
     /// Uninitialised scratch memory for `count` floats, valid for this step.

@@ -8,6 +8,10 @@ public struct Initializer: Equatable {
         case truncatedNormal(mean: Float, stddev: Float)
         /// Keras's `VarianceScaling`: `scale / fan` with fan = in, out or their average.
         case varianceScaling(scale: Float, mode: String, distribution: String)
+        /// Keras's `Orthogonal`: the Q of a normal matrix's QR decomposition, times `gain`.
+        case orthogonal(gain: Float)
+        /// Keras's `Identity`: `gain` on the diagonal of a matrix.
+        case identity(gain: Float)
     }
 
     public let kind: Kind
@@ -66,11 +70,14 @@ public struct Initializer: Equatable {
                 throw SwiftNetError.value("[\(owner)] Invalid VarianceScaling: scale=\(scale), mode=\(mode), distribution=\(distribution).")
             }
             kind = .varianceScaling(scale: scale, mode: mode, distribution: distribution)
+        case "orthogonal": kind = .orthogonal(gain: try config.float("gain", default: 1))
+        case "identity":
+            kind = .identity(gain: try config.float("gain", default: 1))
         default:
             throw SwiftNetError.value(
                 "[\(owner)] Unknown initializer: '\(name)'. Expected one of: glorot_uniform, glorot_normal, he_normal, "
                 + "he_uniform, lecun_normal, lecun_uniform, zeros, ones, constant, random_normal, random_uniform, "
-                + "truncated_normal, variance_scaling.")
+                + "truncated_normal, variance_scaling, orthogonal, identity.")
         }
         return Initializer(kind, seed: seed)
     }
@@ -98,6 +105,13 @@ public struct Initializer: Equatable {
         default:
             let receptive = Float(shape.dropLast(2).reduce(1, *))
             return (Float(shape[shape.count - 2]) * receptive, Float(shape[shape.count - 1]) * receptive)
+        }
+    }
+
+    /// Checks that the initializer can fill a weight of `shape` (Identity needs a matrix).
+    public func validate(shape: [Int], owner: String) throws {
+        if case .identity = kind, shape.count != 2 {
+            throw SwiftNetError.value("[\(owner)] Identity initializer requires a 2D shape. Received: shape=\(shape)")
         }
     }
 
@@ -130,6 +144,60 @@ public struct Initializer: Equatable {
                 // 0.8796… is the stddev of a unit normal truncated to [-2, 2].
                 let stddev = variance.squareRoot() / 0.87962566103423978
                 for i in 0..<n { p[i] = stddev * rng.truncatedNormal() }
+            }
+        case .orthogonal(let gain):
+            Initializer.orthogonal(p, shape: tensor.shape, gain: gain, rng: &rng)
+        case .identity(let gain):
+            p.update(repeating: 0, count: n)
+            if tensor.shape.count == 2 {
+                for i in 0..<min(tensor.shape[0], tensor.shape[1]) { p[i * tensor.shape[1] + i] = gain }
+            }
+        }
+    }
+
+    /// Keras's orthogonal matrix: the weight flattened to (rows = Π shape[:-1], cols = shape[-1]),
+    /// Q of the QR decomposition of a normal matrix of the taller orientation, columns signed by
+    /// R's diagonal (Householder reflections, in double precision).
+    static func orthogonal(_ p: UnsafeMutablePointer<Float>, shape: [Int], gain: Float, rng: inout RandomGenerator) {
+        let cols = shape.last ?? 1, rows = max(shape.count < 2 ? 1 : shape.dropLast().reduce(1, *), 1)
+        let transposed = rows < cols
+        let m = transposed ? cols : rows, k = transposed ? rows : cols
+        // a (m × k, m ≥ k), column-major for the reflections.
+        var a = [Double](repeating: 0, count: m * k)
+        for i in 0..<m { for j in 0..<k { a[j * m + i] = Double(rng.normal()) } }
+        var q = [Double](repeating: 0, count: m * k)
+        for j in 0..<k { q[j * m + j] = 1 }
+        var reflectors: [[Double]] = []
+        var diagonal = [Double](repeating: 1, count: k)
+        for j in 0..<k {
+            var v = (j..<m).map { a[j * m + $0] }
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            let alpha = v[0] >= 0 ? -norm : norm
+            diagonal[j] = alpha
+            v[0] -= alpha
+            let vv = v.reduce(0) { $0 + $1 * $1 }
+            reflectors.append(vv > 0 ? v.map { $0 / vv.squareRoot() } : v.map { _ in 0 })
+            let h = reflectors[j]
+            for c in j..<k {
+                var dot = 0.0
+                for i in j..<m { dot += h[i - j] * a[c * m + i] }
+                for i in j..<m { a[c * m + i] -= 2 * dot * h[i - j] }
+            }
+        }
+        // Q = H0 H1 … applied to the first k columns of the identity.
+        for j in stride(from: k - 1, through: 0, by: -1) {
+            let h = reflectors[j]
+            for c in 0..<k {
+                var dot = 0.0
+                for i in j..<m { dot += h[i - j] * q[c * m + i] }
+                for i in j..<m { q[c * m + i] -= 2 * dot * h[i - j] }
+            }
+        }
+        for c in 0..<k where diagonal[c] < 0 { for i in 0..<m { q[c * m + i] = -q[c * m + i] } }
+        for r in 0..<rows {
+            for c in 0..<cols {
+                let value = transposed ? q[r * m + c] : q[c * m + r]
+                p[r * cols + c] = gain * Float(value)
             }
         }
     }

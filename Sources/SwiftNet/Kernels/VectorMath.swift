@@ -155,6 +155,28 @@ func vectorMap3(_ count: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Floa
 
 /// Horizontal helpers on contiguous floats.
 enum Reduce {
+    /// Σ src[0..<count], summed in 16 float lanes (4 accumulators) and added up in double.
+    static func sum(_ src: UnsafePointer<Float>, _ count: Int) -> Float {
+        var a0 = Vec(), a1 = Vec(), a2 = Vec(), a3 = Vec()
+        var i = 0
+        while i + 4 * vecWidth <= count {
+            let p = UnsafeRawPointer(src + i)
+            a0 += p.loadUnaligned(as: Vec.self)
+            a1 += p.loadUnaligned(fromByteOffset: 64, as: Vec.self)
+            a2 += p.loadUnaligned(fromByteOffset: 128, as: Vec.self)
+            a3 += p.loadUnaligned(fromByteOffset: 192, as: Vec.self)
+            i += 4 * vecWidth
+        }
+        let lanes = (a0 + a1) + (a2 + a3)
+        var total = 0.0
+        for lane in 0..<vecWidth { total += Double(lanes[lane]) }
+        while i < count {
+            total += Double(src[i])
+            i += 1
+        }
+        return Float(total)
+    }
+
     /// dst[j] (+)= Σ_i src[i·cols + j]: the bias gradient.
     static func sumRows(_ src: UnsafePointer<Float>, rows: Int, cols: Int, into dst: UnsafeMutablePointer<Float>,
                         accumulate: Bool) {

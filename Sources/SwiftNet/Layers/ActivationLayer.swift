@@ -1,6 +1,7 @@
 /// Applies an activation function, as Keras's `Activation` layer.
 public final class ActivationLayer: Layer {
     override public class var className: String { "Activation" }
+    override public var acceptsUnknownDimensions: Bool { true }
     public let activation: Activation
 
     public init(name: String, config: ConfigReader) throws {

@@ -3,6 +3,7 @@
 /// `moving_mean`, `moving_variance` (not trainable, updated during training).
 public final class BatchNormalization: Layer {
     override public class var className: String { "BatchNormalization" }
+    override public var acceptsUnknownDimensions: Bool { true }
     public let momentum: Float, epsilon: Float
     public let center: Bool, scale: Bool
     let initializers: (gamma: Initializer, beta: Initializer, mean: Initializer, variance: Initializer)
@@ -27,7 +28,7 @@ public final class BatchNormalization: Layer {
 
     override public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
         let shape = try singleInput(inputShapes)
-        guard !shape.isEmpty else { throw invalid("Layer '\(name)' needs inputs with a feature axis.") }
+        guard let c = shape.last, c > 0 else { throw invalid("Layer '\(name)' needs inputs with a known feature axis. Received: input_shape=\(describeShape(shape))") }
         return shape
     }
 

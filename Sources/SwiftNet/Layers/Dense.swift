@@ -2,6 +2,7 @@
 /// Weights: `kernel` of shape (input_dim, units), then `bias` of shape (units,).
 public final class Dense: Layer {
     override public class var className: String { "Dense" }
+    override public var acceptsUnknownDimensions: Bool { true }
     public let units: Int
     public let activation: Activation
     public let useBias: Bool

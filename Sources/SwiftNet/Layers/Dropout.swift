@@ -2,6 +2,7 @@
 /// the identity at inference, as Keras's `Dropout`.
 public final class Dropout: Layer {
     override public class var className: String { "Dropout" }
+    override public var acceptsUnknownDimensions: Bool { true }
     public let rate: Float
     private var generator: RandomGenerator
 

@@ -67,9 +67,52 @@ open class Layer {
         _ = try checkedCount(shape, what: className)
         let tensor = try trainable ? Tensor(variable: shape) : Tensor(zeros: shape)
         let fallback = weightSeed &+ UInt64(weights.count) &* 0x9E37_79B9_7F4A_7C15
+        try initializer.validate(shape: shape, owner: className)
         initializer.fill(tensor, fallbackSeed: fallback)
         weights.append(Weight(name: name, tensor: tensor, trainable: trainable))
         return tensor
+    }
+
+    /// Whether the layer works with input dimensions unknown until data arrives (other than the
+    /// last, which sizes its weights); layers with geometry fixed at build time do not.
+    open var acceptsUnknownDimensions: Bool { false }
+    /// Whether integer inputs reach `call` as they are (token ids) rather than as float32.
+    open var keepsIntegerInputs: Bool { false }
+    /// The per-sample input shapes the layer was built for (-1: unknown).
+    public private(set) var builtShapes: [[Int]]?
+
+    /// The output spec for inputs of `inputs` specs (batch axis first), building the layer on
+    /// its first call when `build` is set.
+    /// - Throws: `SwiftNetError` for inputs the layer cannot take.
+    public final func infer(_ inputs: [TensorSpec], build: Bool, seed: UInt64) throws -> TensorSpec {
+        guard inputs.count == inputCount else {
+            throw invalid("Layer '\(name)' expects \(inputCount) input(s). Received: \(inputs.count).")
+        }
+        guard let first = inputs.first, inputs.allSatisfy({ $0.rank >= 1 }) else {
+            throw invalid("Layer '\(name)' needs inputs with a batch axis. Received: \(inputs.map { describe($0.shape) }).")
+        }
+        let shapes = inputs.map { $0.shape.dropFirst().map { $0 ?? -1 } }
+        if !acceptsUnknownDimensions, shapes.contains(where: { $0.contains(-1) }) {
+            throw invalid("Layer '\(name)' needs every input dimension known except the batch. Received: input_shape=\(inputs.map { describe($0.shape) }.joined(separator: ", ")).")
+        }
+        if builtShapes != nil { try checkRuntimeShapes(shapes) }
+        let out = try outputShape(for: shapes)
+        if build && !isBuilt {
+            _ = try self.build(inputShapes: shapes, seed: seed)
+            builtShapes = shapes
+        }
+        return TensorSpec(shape: [first.shape[0]] + out.map { $0 < 0 ? nil : $0 })
+    }
+
+    /// Checks per-sample input shapes against those the layer was built for (where known).
+    public final func checkRuntimeShapes(_ shapes: [[Int]]) throws {
+        guard let builtShapes else { return }
+        let fits = shapes.count == builtShapes.count && zip(shapes, builtShapes).allSatisfy { shape, built in
+            shape.count == built.count && zip(shape, built).allSatisfy { $1 < 0 || $0 < 0 || $0 == $1 }
+        }
+        guard fits else {
+            throw invalid("Layer '\(name)' was built for input shape \(builtShapes.map { describeShape($0) }.joined(separator: ", ")); received \(shapes.map { describeShape($0) }.joined(separator: ", ")).")
+        }
     }
 
     /// The one input shape of a single-input layer.
@@ -90,7 +133,6 @@ public enum LayerRegistry {
     public typealias Factory = (_ name: String, _ config: ConfigReader) throws -> Layer
 
     private static let factories: [String: Factory] = [
-        "InputLayer": { name, config in try InputLayer(name: name, config: config) },
         "Dense": { name, config in try Dense(name: name, config: config) },
         "Activation": { name, config in try ActivationLayer(name: name, config: config) },
         "Flatten": { name, config in try Flatten(name: name, config: config) },

@@ -3,6 +3,7 @@
 /// x · scale + offset, as Keras's `Rescaling` (`offset` 0; scalars or one value per channel).
 public final class Rescaling: Layer {
     override public class var className: String { "Rescaling" }
+    override public var acceptsUnknownDimensions: Bool { true }
     let scale: [Float], offset: [Float]
 
     public init(name: String, config: ConfigReader) throws {
@@ -29,6 +30,7 @@ public final class Rescaling: Layer {
 /// `variance` and `count` (not trainable) are set by `adapt`.
 public final class Normalization: Layer {
     override public class var className: String { "Normalization" }
+    override public var acceptsUnknownDimensions: Bool { true }
     let perFeature: Bool
     let fixed: (mean: [Float], variance: [Float])?
     private var mean: Tensor?, variance: Tensor?
@@ -51,6 +53,9 @@ public final class Normalization: Layer {
 
     override public func outputShape(for inputShapes: [[Int]]) throws -> [Int] {
         let shape = try singleInput(inputShapes)
+        if perFeature || fixed != nil, (shape.last ?? -1) < 0 {
+            throw invalid("Layer '\(name)' needs a known feature axis. Received: input_shape=\(describeShape(shape))")
+        }
         if let fixed, [fixed.mean.count, fixed.variance.count].contains(where: { $0 != 1 && $0 != shape.last }) {
             throw invalid("`mean` and `variance` must be single values or have one value per feature (\(shape.last ?? 0)). Received \(fixed.mean.count) and \(fixed.variance.count) values.")
         }

@@ -1,121 +1,133 @@
-/// A graph of layers built from a Keras-like spec, with its compile settings and step workspace.
+/// A model: its layer instances (with their weights), its variables, and the graphs that run it,
+/// one for inference and one for training (they differ when a custom layer's `call` branches on
+/// `training`). Not thread-safe: callers serialise access (the C ABI holds a lock per model).
 ///
-/// Spec (JSON): `{"name": …, "seed": …, "layers": [{"class_name", "name", "config", "inbound": [i…]}…],
-/// "inputs": [i], "outputs": [j]}`; `inbound` lists earlier layer indices, so the list is in
-/// topological order. Not thread-safe: callers serialise access (the C ABI holds a lock per model).
+/// Spec (JSON): `{"name", "seed", "inputs": [{"name", "shape", "dtype"}], "output_names": […],
+/// "layers": [{"class_name", "name", "config", "trainable", "seed"}], "variables": [{"name",
+/// "shape", "dtype", "trainable"}], "graph": G, "training_graph": G}` (see `Graph` for G).
 public final class Model {
-    public struct Node {
-        public let layer: Layer
-        public let inbound: [Int]
-        /// Per-sample output shape.
-        public let outputShape: [Int]
-    }
-
     public let name: String
-    public let nodes: [Node]
-    public let inputNode: Int
-    public let outputNode: Int
-    /// Loss, optimizer and metrics, set by `compile`.
-    public private(set) var loss: Loss?
+    public let inputNames: [String]
+    public let inputSpecs: [TensorSpec]
+    public let outputNames: [String]
+    public let layers: [Layer]
+    public let variables: [Variable]
+    let inference: Graph
+    let training: Graph
+    /// Set by `compile`.
     public private(set) var optimizer: Optimizer?
-    public private(set) var metrics: [Metric] = []
     /// Scratch memory and gradient records of the current step.
     let tape = Tape()
+    let scope: GraphScope
 
-    public var inputShape: [Int] { nodes[inputNode].outputShape }
-    public var outputShape: [Int] { nodes[outputNode].outputShape }
-    public var layers: [Layer] { nodes.map(\.layer) }
+    public var outputSpecs: [TensorSpec] { inference.outputSpecs }
+
+    /// The weights the optimizer updates: trainable layers' trainable weights, then trainable
+    /// variables.
     public var trainableWeights: [Tensor] {
-        nodes.filter(\.layer.trainable).flatMap { $0.layer.weights.filter(\.trainable).map(\.tensor) }
+        layers.filter(\.trainable).flatMap { $0.weights.filter(\.trainable).map(\.tensor) }
+            + variables.filter(\.trainable).map(\.tensor)
     }
 
-    /// Builds every layer and its weights.
-    /// - Throws: `SwiftNetError` for malformed specs, unknown layers, invalid configs or shapes.
+    /// Builds every layer and variable and checks both graphs.
+    /// - Throws: `SwiftNetError` for malformed specs, unknown layers or ops, invalid configs or shapes.
     public init(spec: JSON) throws {
         let config = try ConfigReader(owner: "Model", spec)
-        name = try config.string("name", default: "model")
         let seed = UInt64(truncatingIfNeeded: try config.int("seed", default: 1337))
-        guard case .some(.array(let layerSpecs)) = config.json("layers"), !layerSpecs.isEmpty else {
-            throw SwiftNetError.value("[Model] The model has no layers.")
+        guard case .some(.array(let inputItems)) = config.json("inputs"), !inputItems.isEmpty else {
+            throw SwiftNetError.value("[Model] The model has no inputs.")
         }
-        var nodes: [Node] = []
-        var names = Set<String>()
-        for (index, item) in layerSpecs.enumerated() {
+        var inputNames: [String] = [], inputSpecs: [TensorSpec] = []
+        for (i, item) in inputItems.enumerated() {
             let entry = try ConfigReader(owner: "Model", item)
-            let className = try entry.string("class_name")
-            let layerName = try entry.string("name", default: "\(className.lowercased())_\(index)")
-            guard names.insert(layerName).inserted else {
-                throw SwiftNetError.value("[Model] All layer names should be unique. Duplicate: '\(layerName)'.")
+            inputNames.append(try entry.string("name", default: "input_\(i)"))
+            let spec = try TensorSpec(json: item, owner: "Model")
+            guard spec.rank >= 1 else { throw SwiftNetError.value("[Model] Input '\(inputNames[i])' needs a batch axis.") }
+            inputSpecs.append(spec)
+        }
+        var layers: [Layer] = [], seeds: [UInt64] = [], layerNames = Set<String>()
+        if case .some(.array(let layerItems)) = config.json("layers") {
+            for (index, item) in layerItems.enumerated() {
+                let entry = try ConfigReader(owner: "Model", item)
+                let className = try entry.string("class_name")
+                let layerName = try entry.string("name", default: "\(className.lowercased())_\(index)")
+                guard layerNames.insert(layerName).inserted else {
+                    throw SwiftNetError.value("[Model] All layer names should be unique. Duplicate: '\(layerName)'.")
+                }
+                let layer = try LayerRegistry.make(className: className, name: layerName, config: entry.json("config"))
+                layer.trainable = try entry.bool("trainable", default: true)
+                layers.append(layer)
+                // A layer's own "seed" (set by the Python package) wins over the model's.
+                seeds.append(entry.has("seed") ? UInt64(truncatingIfNeeded: try entry.int("seed"))
+                             : seed &+ UInt64(index) &* 0x2545_F491_4F6C_DD1D)
             }
-            let inbound = try entry.intList("inbound", default: [])
-            guard inbound.allSatisfy({ $0 >= 0 && $0 < index }) else {
-                throw SwiftNetError.value("[Model] Layer '\(layerName)' takes inputs from unknown or later layers: \(inbound).")
+        }
+        var variables: [Variable] = []
+        if case .some(.array(let variableItems)) = config.json("variables") {
+            variables = try variableItems.map { try Variable(json: $0, owner: "Model", trainableDefault: true) }
+        }
+        self.name = try config.string("name", default: "model")
+        self.inputNames = inputNames
+        self.inputSpecs = inputSpecs
+        self.layers = layers
+        self.variables = variables
+        let scope = GraphScope(inputs: inputSpecs, variables: variables, layers: layers)
+        self.scope = scope
+        guard let graphSpec = config.json("graph") else { throw SwiftNetError.value("[Model] The model has no `graph`.") }
+        inference = try Graph(json: graphSpec, scope: scope, owner: "Model", layerSeeds: seeds)
+        guard !inference.outputs.isEmpty else { throw SwiftNetError.value("[Model] The model has no outputs.") }
+        if let trainingSpec = config.json("training_graph") {
+            training = try Graph(json: trainingSpec, scope: scope, owner: "Model", layerSeeds: seeds)
+            guard training.outputs.count == inference.outputs.count else {
+                throw SwiftNetError.value("[Model] The training graph has \(training.outputs.count) outputs; the graph has \(inference.outputs.count).")
             }
-            let layer = try LayerRegistry.make(className: className, name: layerName, config: entry.json("config"))
-            layer.trainable = try entry.bool("trainable", default: true)
-            guard inbound.count == layer.inputCount else {
-                throw SwiftNetError.value("[\(className)] Layer '\(layerName)' expects \(layer.inputCount) input(s). Received: \(inbound.count).")
+        } else {
+            training = inference
+        }
+        if layers.contains(where: { !$0.isBuilt }) {
+            let unused = layers.filter { !$0.isBuilt }.map(\.name)
+            throw SwiftNetError.value("[Model] Layers \(unused) are never called in the graph.")
+        }
+        for output in inference.outputSpecs where output.rank == 0 || output.shape[0] != nil {
+            throw SwiftNetError.value("[Model] Every output needs the batch axis first. Received an output of shape \(describe(output.shape)).")
+        }
+        let names = try config.json("output_names").map { json -> [String] in
+            guard case .array(let items) = json else { throw SwiftNetError.type("[Model] Expected `output_names` to be a list.") }
+            return try items.map { item in
+                guard case .string(let s) = item else { throw SwiftNetError.type("[Model] Expected output names to be strings.") }
+                return s
             }
-            // A layer's own "seed" (set by the Python package) wins over the model's.
-            let layerSeed = entry.has("seed") ? UInt64(truncatingIfNeeded: try entry.int("seed"))
-                : seed &+ UInt64(index) &* 0x2545_F491_4F6C_DD1D
-            let inputShapes = inbound.map { nodes[$0].outputShape }
-            let shape = try layer.outputShape(for: inputShapes)
-            _ = try checkedCount(shape, what: className)
-            _ = try layer.build(inputShapes: inputShapes, seed: layerSeed)
-            nodes.append(Node(layer: layer, inbound: inbound, outputShape: shape))
+        } ?? (0..<inference.outputs.count).map { "output_\($0)" }
+        guard names.count == inference.outputs.count else {
+            throw SwiftNetError.value("[Model] Expected \(inference.outputs.count) output names. Received: \(names.count).")
         }
-        self.nodes = nodes
-        let inputs = try config.intList("inputs", default: [0])
-        let outputs = try config.intList("outputs", default: [nodes.count - 1])
-        guard inputs.count == 1, outputs.count == 1 else {
-            throw SwiftNetError.value("[Model] Models with several inputs or outputs are not supported yet. Received: \(inputs.count) inputs, \(outputs.count) outputs.")
-        }
-        guard nodes.indices.contains(inputs[0]), nodes[inputs[0]].layer is InputLayer else {
-            throw SwiftNetError.value("[Model] `inputs` must name an InputLayer.")
-        }
-        guard nodes.indices.contains(outputs[0]) else { throw SwiftNetError.value("[Model] `outputs` names no layer.") }
-        if let stray = nodes.indices.first(where: { nodes[$0].layer is InputLayer && $0 != inputs[0] }) {
-            throw SwiftNetError.value("[Model] Layer '\(nodes[stray].layer.name)' is an input that is not in `inputs`.")
-        }
-        inputNode = inputs[0]
-        outputNode = outputs[0]
+        outputNames = names
     }
 
-    /// Sets loss, optimizer and metrics from `{"loss": …, "optimizer": …, "metrics": […]}`;
-    /// a failed compile leaves the previous settings in place.
+    /// Sets the optimizer from `{"optimizer": …}`; a failed compile leaves the previous one.
     public func compile(_ settings: JSON) throws {
         let config = try ConfigReader(owner: "compile", settings)
-        guard let lossSpec = config.json("loss") else {
-            throw SwiftNetError.value("[compile] Argument `loss` must be provided.")
-        }
-        let newLoss = try Loss.from(lossSpec)
-        let newOptimizer = try Optimizer.from(config.json("optimizer") ?? .string("rmsprop"))
-        var newMetrics: [Metric] = []
-        if case .some(.array(let items)) = config.json("metrics") {
-            newMetrics = try items.map(Metric.from)
-        } else if let single = config.json("metrics") {
-            throw SwiftNetError.type("[compile] Expected `metrics` to be a list. Received: metrics=\(single.serialized)")
-        }
-        var seen = Set(["loss"])
-        for m in newMetrics where !seen.insert(m.name).inserted {
-            throw SwiftNetError.value("[compile] Metric names must be unique. Duplicate: '\(m.name)'.")
-        }
-        loss = newLoss
-        optimizer = newOptimizer
-        metrics = newMetrics
+        optimizer = try Optimizer.from(config.json("optimizer") ?? .string("rmsprop"))
     }
 
+    /// The per-sample output specs for inputs of the given specs (concrete dimensions where the
+    /// data fixes them).
+    func outputSpecs(for inputs: [TensorSpec]) throws -> [TensorSpec] {
+        var scope = self.scope
+        scope.inputs = inputs
+        let specs = try inference.propagate(scope: scope)
+        return inference.outputs.map { specs[$0.node][$0.output] }
+    }
 
-    /// Runs the layers on a batch `x` (shape [batch] + inputShape) on the model's tape.
-    func forward(_ x: Tensor, training: Bool) throws -> Tensor {
-        var outputs = [Tensor?](repeating: nil, count: nodes.count)
-        outputs[inputNode] = x
-        let context = CallContext(training: training)
-        for (i, node) in nodes.enumerated() where i != inputNode {
-            let inputs = node.inbound.map { outputs[$0]! }
-            outputs[i] = try node.layer.call(inputs, context: context)
-        }
-        return outputs[outputNode]!
+    /// Runs the training or inference graph on a batch, on the model's tape.
+    func forward(_ inputs: [Tensor], training: Bool, stepSeed: UInt64) throws -> (outputs: [Tensor], assigns: [(Variable, Tensor)]) {
+        let graph = training ? self.training : inference
+        return try graph.run({ kind in
+            switch kind {
+            case .input(let i): return inputs[i]
+            case .variable(let i): return Tensor.read(variables[i].tensor, tape: tape, trainable: variables[i].trainable)
+            default: throw SwiftNetError.value("[Model] The model graph reads a loss-graph value.")
+            }
+        }, scope: scope, tape: tape, training: training, stepSeed: stepSeed)
     }
 }

@@ -37,7 +37,7 @@ public struct SwiftNetError: Error, CustomStringConvertible {
 
 /// Formats a per-sample shape the way Keras prints shapes, with `None` for the batch.
 func describeShape(_ shape: [Int], batch: Bool = true) -> String {
-    let dims = (batch ? ["None"] : []) + shape.map(String.init)
+    let dims = (batch ? ["None"] : []) + shape.map { $0 < 0 ? "None" : String($0) }
     return dims.count == 1 ? "(\(dims[0]),)" : "(" + dims.joined(separator: ", ") + ")"
 }
 

@@ -1,10 +1,13 @@
-/// A dense Float32 array in row-major order, optionally tracked for reverse-mode differentiation.
+/// A dense array in row-major order (float32, int32, int64 or bool), optionally tracked for
+/// reverse-mode differentiation (float32 only).
 ///
 /// Tensors made during a step live in their tape's arena; weights own a heap buffer and keep a
 /// persistent gradient buffer.
 public final class Tensor {
     public let shape: [Int]
     public let count: Int
+    public let dtype: DType
+    /// The values of a float32 or bool tensor (bool is stored as 0/1).
     public let data: UnsafeMutablePointer<Float>
     /// Keeps heap memory alive; nil for arena memory.
     private let storage: FloatBuffer?
@@ -22,8 +25,8 @@ public final class Tensor {
     var activationSource: (input: Tensor, activation: Activation)?
 
     /// A heap tensor with its own memory (zero-filled).
-    public convenience init(zeros shape: [Int]) throws {
-        try self.init(heap: shape, trainable: false)
+    public convenience init(zeros shape: [Int], dtype: DType = .float32) throws {
+        try self.init(heap: shape, dtype: dtype, trainable: false)
     }
 
     /// A heap tensor holding `values`.
@@ -35,13 +38,14 @@ public final class Tensor {
 
     /// A trainable weight: heap memory and a persistent gradient buffer.
     public convenience init(variable shape: [Int]) throws {
-        try self.init(heap: shape, trainable: true)
+        try self.init(heap: shape, dtype: .float32, trainable: true)
     }
 
-    private init(heap shape: [Int], trainable: Bool) throws {
+    private init(heap shape: [Int], dtype: DType, trainable: Bool) throws {
         self.shape = shape
         count = shape.reduce(1, *)
-        let buffer = try FloatBuffer(capacity: count)
+        self.dtype = dtype
+        let buffer = try FloatBuffer(capacity: Tensor.floats(count, dtype))
         storage = buffer
         data = buffer.pointer
         tape = nil
@@ -54,27 +58,30 @@ public final class Tensor {
     }
 
     /// A tensor in `tape`'s arena, or on the heap without one.
-    init(shape: [Int], tape: Tape?, requiresGrad: Bool) throws {
+    init(shape: [Int], dtype: DType = .float32, tape: Tape?, requiresGrad: Bool) throws {
         self.shape = shape
         count = shape.reduce(1, *)
+        self.dtype = dtype
+        let floats = Tensor.floats(count, dtype)
         if let tape {
             storage = nil
-            data = try tape.arena.allocate(count)
+            data = try tape.arena.allocate(floats)
         } else {
-            let buffer = try FloatBuffer(capacity: count, zeroed: false)
+            let buffer = try FloatBuffer(capacity: floats, zeroed: false)
             storage = buffer
             data = buffer.pointer
         }
         self.tape = tape
-        self.requiresGrad = requiresGrad
+        self.requiresGrad = requiresGrad && dtype == .float32
     }
 
     /// A tensor over memory owned by the caller (valid for the step), e.g. a slice of the data set.
-    init(external data: UnsafeMutablePointer<Float>, shape: [Int], tape: Tape?) {
+    init(external data: UnsafeMutableRawPointer, shape: [Int], dtype: DType = .float32, tape: Tape?) {
         self.shape = shape
         count = shape.reduce(1, *)
+        self.dtype = dtype
         storage = nil
-        self.data = data
+        self.data = data.assumingMemoryBound(to: Float.self)
         self.tape = tape
         requiresGrad = false
     }
@@ -83,11 +90,44 @@ public final class Tensor {
     init(viewing base: Tensor, shape: [Int], requiresGrad: Bool) {
         self.shape = shape
         count = base.count
+        dtype = base.dtype
         storage = base.storage
         data = base.data
         tape = base.tape
-        self.requiresGrad = requiresGrad
+        self.requiresGrad = requiresGrad && base.dtype == .float32
     }
+
+    /// A view of `base`'s memory on `tape` (a weight read during a step).
+    init(viewing base: Tensor, tape: Tape, requiresGrad: Bool) {
+        shape = base.shape
+        count = base.count
+        dtype = base.dtype
+        storage = base.storage
+        data = base.data
+        self.tape = tape
+        self.requiresGrad = requiresGrad && base.dtype == .float32
+    }
+
+    /// Floats of memory `count` elements of `dtype` take.
+    static func floats(_ count: Int, _ dtype: DType) -> Int { dtype == .int64 ? 2 * count : count }
+
+    /// The memory, for integer tensors.
+    public var raw: UnsafeMutableRawPointer { UnsafeMutableRawPointer(data) }
+    public var int32s: UnsafeMutablePointer<Int32> { raw.assumingMemoryBound(to: Int32.self) }
+    public var int64s: UnsafeMutablePointer<Int64> { raw.assumingMemoryBound(to: Int64.self) }
+
+    /// Element `i` as a Double, whatever the dtype.
+    @inline(__always)
+    public func scalar(at i: Int) -> Double {
+        switch dtype {
+        case .float32, .bool: return Double(data[i])
+        case .int32: return Double(int32s[i])
+        case .int64: return Double(int64s[i])
+        }
+    }
+
+    /// Every element as a Double (tests, small tensors).
+    public var scalars: [Double] { (0..<count).map(scalar(at:)) }
 
     public var values: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }
 

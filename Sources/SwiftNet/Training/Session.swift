@@ -8,8 +8,10 @@ import Darwin
 /// caller can show progress and stop between chunks. Every step completes before `run` returns,
 /// so the model is consistent whenever the caller regains control.
 ///
-/// The arrays are read in place: each batch is checked as it is read (NaN/inf inputs, labels out
-/// of range), so data changed by the caller during the pass gives an error, not NaN weights.
+/// Data: arrays "x0", "x1", … (one per model input), and for train and evaluate "y0", … (targets)
+/// and optionally "sw0", … (sample weights), as the objective's graph reads them. Arrays are read
+/// in place; each batch is checked as it is read (NaN/inf inputs, labels out of range), so data
+/// changed by the caller during the pass gives an error, not NaN weights.
 public final class Session {
     public enum Mode: String {
         case train, evaluate, predict
@@ -20,117 +22,158 @@ public final class Session {
 
     public let model: Model
     public let mode: Mode
-    /// The inputs ("x") and, for train and evaluate, the targets ("y").
-    let x: ArrayView
-    let y: ArrayView?
+    let inputs: [ArrayView]
+    let targets: [ArrayView]
+    let sampleWeights: [ArrayView]
+    let objective: Objective?
     public let batchSize: Int
+    let samples: Int
     let shuffle: Bool
     let seed: UInt64
-    /// Where predict writes its outputs (set by `setOutput`).
-    private var output: UnsafeMutablePointer<Float>?
-    /// The metrics of this dataset, "accuracy" resolved from its shapes.
-    public let metrics: [Metric]
-    /// Which forms of the targets the loss and metrics read.
-    private let needsLabels: Bool, needsValues: Bool
-    /// Integer labels of the current batch.
-    private var labelBuffer: UnsafeMutablePointer<Int32>?
-    private var labelCapacity = 0
+    /// Predict's output shapes (samples first) and the buffers it writes (set by `setOutput`).
+    public let outputShapes: [[Int]]
+    private var outputs: [UnsafeMutablePointer<Float>?]
+    /// Scratch for reading metric results between steps.
+    private let resultTape = Tape()
 
     private var order: [Int]?
     private var position = 0
-    private var lossSum = 0.0
-    private var metricSums: [Double]
-    private var rowsSeen = 0
+    private var lossSums: [Double] = []
     private var samplesSeen = 0
+    /// Steps run by this session over all epochs: seeds the random ops of each step.
+    private var stepCount: UInt64 = 0
 
-    /// Validates the data against the model and, for `train` and `evaluate`, its compile settings.
-    /// - Throws: `SwiftNetError` for shape mismatches, empty data, non-finite values, labels out of
-    ///   range, a model not compiled, or a non-positive batch size.
-    public init(model: Model, mode: Mode, data: Dataset, batchSize: Int, shuffle: Bool = true, seed: UInt64 = 0) throws {
+    /// Validates the data against the model and, for `train` and `evaluate`, the objective.
+    /// - Throws: `SwiftNetError` for shape or dtype mismatches, empty data, non-finite values,
+    ///   labels out of range, a model not compiled, or a non-positive batch size.
+    public init(model: Model, mode: Mode, data: Dataset, objective objectiveSpec: JSON? = nil, batchSize: Int,
+                shuffle: Bool = true, seed: UInt64 = 0) throws {
         let what = mode.method
         guard batchSize > 0 else { throw SwiftNetError.value("[\(what)] Expected a positive batch_size. Received: batch_size=\(batchSize)") }
-        guard let x = data["x"] else { throw SwiftNetError.value("[\(what)] Expected an input array named 'x'.") }
-        guard x.dtype == .float32 else {
-            throw SwiftNetError.type("[\(what)] Expected float32 inputs. Received: dtype=\(x.dtype.name)")
+        _ = try data.sampleCount(what)
+        var inputs: [ArrayView] = []
+        var inputSpecs: [TensorSpec] = []
+        for (i, spec) in model.inputSpecs.enumerated() {
+            let name = model.inputNames[i]
+            guard let array = data["x\(i)"] else {
+                throw SwiftNetError.value("[\(what)] Missing data for input '\(name)' (array 'x\(i)').")
+            }
+            let declared = Array(spec.shape.dropFirst())
+            guard array.sampleShape.count == declared.count,
+                  zip(array.sampleShape, declared).allSatisfy({ $1 == nil || $0 == $1 }) else {
+                throw SwiftNetError.value("[\(what)] Input \(i) of model '\(model.name)' is incompatible: expected shape=\(describe(spec.shape)), found shape=\(describeShape(array.shape, batch: false))")
+            }
+            let fits = array.dtype == spec.dtype || (spec.dtype == .bool && array.dtype == .float32)
+                || (spec.dtype.isInteger && array.dtype.isInteger)
+            guard fits else {
+                throw SwiftNetError.type("[\(what)] Input '\(name)' expects \(spec.dtype.name) values. Received: dtype=\(array.dtype.name)")
+            }
+            inputs.append(array)
+            inputSpecs.append(TensorSpec(shape: [nil] + array.sampleShape.map { $0 }, dtype: spec.dtype))
         }
-        guard x.samples > 0 else {
-            throw SwiftNetError.value("[\(what)] Expected at least one sample. Received: an empty array of shape \(describeShape(x.shape, batch: false)).")
+        let samples = inputs[0].samples
+        guard samples > 0 else {
+            throw SwiftNetError.value("[\(what)] Expected at least one sample. Received: an empty array of shape \(describeShape(inputs[0].shape, batch: false)).")
         }
-        guard x.sampleShape == model.inputShape else {
-            throw SwiftNetError.value("[\(what)] Input 0 of model '\(model.name)' is incompatible: expected shape=\(describeShape(model.inputShape)), found shape=\(describeShape(x.shape, batch: false))")
+        let outputSpecs = try model.outputSpecs(for: inputSpecs)
+        var outputShapes: [[Int]] = []
+        for (name, spec) in zip(model.outputNames, outputSpecs) {
+            let rest = spec.shape.dropFirst()
+            guard !rest.contains(nil) else {
+                throw SwiftNetError.value("[\(what)] The shape of output '\(name)' is not fixed by the data: \(describe(spec.shape)).")
+            }
+            outputShapes.append([samples] + rest.map { $0! })
         }
-        var resolved: [Metric] = []
-        var y: ArrayView?
-        var needsLabels = false
+        var targets: [ArrayView] = [], sampleWeights: [ArrayView] = []
+        var objective: Objective?
         if mode != .predict {
-            guard let loss = model.loss, model.optimizer != nil else {
+            guard model.optimizer != nil, let objectiveSpec else {
                 throw SwiftNetError.state("You must call `compile()` before using the model for \(mode == .train ? "training" : "evaluation").")
             }
-            guard let targets = data["y"] else { throw SwiftNetError.value("[\(what)] Targets `y` are required.") }
-            y = targets
-            try loss.validate(target: targets.sampleShape, prediction: model.outputShape)
-            resolved = model.metrics.map { $0.resolved(target: targets.sampleShape, prediction: model.outputShape) }
-            for metric in resolved { try metric.validate(target: targets.sampleShape, prediction: model.outputShape) }
-            needsLabels = loss.isSparse || resolved.contains { $0.kind == .sparseCategoricalAccuracy }
+            while let y = data["y\(targets.count)"] { targets.append(y) }
+            while let w = data["sw\(sampleWeights.count)"] { sampleWeights.append(w) }
+            func spec(_ a: ArrayView) -> TensorSpec { TensorSpec(shape: [nil] + a.sampleShape.map { $0 }, dtype: a.dtype) }
+            objective = try Objective(json: objectiveSpec, model: model, targets: targets.map(spec),
+                                      sampleWeights: sampleWeights.map(spec), modelOutputs: outputSpecs)
         }
         self.model = model
         self.mode = mode
-        self.x = x
-        self.y = y
+        self.inputs = inputs
+        self.targets = targets
+        self.sampleWeights = sampleWeights
+        self.objective = objective
         self.batchSize = batchSize
+        self.samples = samples
         self.shuffle = shuffle && mode == .train
         self.seed = seed
-        self.needsLabels = needsLabels
-        needsValues = mode != .predict && (!(model.loss?.isSparse ?? false) || resolved.contains { $0.kind != .sparseCategoricalAccuracy })
-        metrics = resolved
-        metricSums = Array(repeating: 0, count: resolved.count)
+        self.outputShapes = outputShapes
+        outputs = Array(repeating: nil, count: outputShapes.count)
         // Training and evaluation check all data before the first step, so that bad data fails
         // before any update; predictions change nothing and are checked batch by batch only.
         if mode != .predict {
-            if let bad = Reduce.firstNonFinite(x.floats, x.samples * x.sampleSize) {
-                throw Session.nonFinite(what, "Input x contains", sample: bad / max(x.sampleSize, 1))
+            for (i, x) in inputs.enumerated() where x.dtype == .float32 {
+                if let bad = Reduce.firstNonFinite(x.floats, x.samples * x.sampleSize) {
+                    throw Session.nonFinite(what, "Input \(inputName(i)) contains", sample: bad / max(x.sampleSize, 1))
+                }
             }
-            try checkAllTargets()
+            for (name, arrays) in [("Targets y", targets), ("Sample weights", sampleWeights)] {
+                for a in arrays where a.dtype == .float32 {
+                    if let bad = Reduce.firstNonFinite(a.floats, a.samples * a.sampleSize) {
+                        throw Session.nonFinite(what, "\(name) contain", sample: bad / max(a.sampleSize, 1))
+                    }
+                }
+            }
+            for check in objective!.labelChecks {
+                let y = targets[check.target]
+                for i in 0..<(y.samples * y.sampleSize) {
+                    try checkLabel(y.value(at: i), classes: check.classes, sample: i / max(y.sampleSize, 1))
+                }
+            }
         }
     }
 
-    deinit { labelBuffer?.deallocate() }
+    private func inputName(_ i: Int) -> String { inputs.count == 1 ? "x" : "'\(model.inputNames[i])'" }
 
     /// Samples per engine step: the batch size when training; for inference several batches at
     /// once (outputs do not depend on it), up to about 16 MB of activations.
     lazy var rowsPerStep: Int = {
         guard mode != .train else { return batchSize }
-        let floatsPerSample = max(model.nodes.reduce(0) { $0 + $1.outputShape.reduce(1, *) }, 1)
+        let specs = (try? model.inference.propagate(scope: {
+            var scope = model.scope
+            scope.inputs = inputs.enumerated().map { TensorSpec(shape: [1] + $1.sampleShape.map { $0 }, dtype: model.inputSpecs[$0].dtype) }
+            return scope
+        }())) ?? []
+        let floatsPerSample = max(specs.joined().reduce(0) { $0 + ($1.count ?? 0) }, 1)
         let batches = max(1, min(4096, (1 << 22) / floatsPerSample) / batchSize)
         return batchSize * batches
     }()
 
-    /// The shape predict writes: samples, then the model's output shape.
-    public var outputShape: [Int] { [x.samples] + model.outputShape }
-
-    /// Sets the buffer predict writes into, which must hold exactly `outputShape`'s element count.
-    public func setOutput(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
-        let needed = outputShape.reduce(1, *)
+    /// Sets the buffer predict writes output `index` into; it holds exactly that output's elements.
+    public func setOutput(_ index: Int, _ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
         guard mode == .predict else { throw SwiftNetError.value("Only predict sessions write outputs.") }
-        guard count == needed else {
-            throw SwiftNetError.value("Expected an output buffer of \(needed) floats for shape \(describeShape(outputShape, batch: false)). Received: \(count).")
+        guard outputShapes.indices.contains(index) else {
+            throw SwiftNetError.value("Output index \(index) is out of range: the model has \(outputShapes.count) outputs.")
         }
-        output = buffer
+        let needed = outputShapes[index].reduce(1, *)
+        guard count == needed else {
+            throw SwiftNetError.value("Expected an output buffer of \(needed) floats for shape \(describeShape(outputShapes[index], batch: false)). Received: \(count).")
+        }
+        outputs[index] = buffer
     }
 
-    public var stepsPerEpoch: Int { (x.samples + batchSize - 1) / batchSize }
+    public var stepsPerEpoch: Int { (samples + batchSize - 1) / batchSize }
     public var stepsDone: Int { (position + batchSize - 1) / batchSize }
-    public var isFinished: Bool { position >= x.samples }
+    public var isFinished: Bool { position >= samples }
 
-    /// Starts a pass: resets the running metrics and, when shuffling, draws the order of `epoch`.
+    /// Starts a pass: resets the running losses and metrics and, when shuffling, draws the order
+    /// of `epoch`.
     public func beginEpoch(_ epoch: Int) {
         position = 0
-        lossSum = 0
-        rowsSeen = 0
+        lossSums = Array(repeating: 0, count: objective?.lossNames.count ?? 0)
         samplesSeen = 0
-        metricSums = Array(repeating: 0, count: metrics.count)
+        objective?.resetStates()
         if shuffle {
-            var indices = order ?? Array(0..<x.samples)
+            var indices = order ?? Array(0..<samples)
             indices.withUnsafeMutableBufferPointer { buffer in
                 for i in buffer.indices { buffer[i] = i }
                 var rng = RandomGenerator(seed: seed, stream: UInt64(epoch))
@@ -146,11 +189,14 @@ public final class Session {
     /// - Returns: whether the pass is finished.
     @discardableResult
     public func run(maxSteps: Int = .max, maxSeconds: Double = .infinity) throws -> Bool {
-        if mode == .predict && output == nil { throw SwiftNetError.state("[predict] Set the output buffer before running.") }
+        if mode == .predict, let missing = outputs.firstIndex(where: { $0 == nil }) {
+            throw SwiftNetError.state("[predict] Set the buffer of output \(missing) before running.")
+        }
+        if lossSums.count != (objective?.lossNames.count ?? 0) { beginEpoch(0) }
         let start = Session.now()
         var steps = 0
-        while position < x.samples && steps < maxSteps {
-            let n = min(rowsPerStep, x.samples - position)
+        while position < samples && steps < maxSteps {
+            let n = min(rowsPerStep, samples - position)
             try step(count: n)
             position += n
             steps += 1
@@ -159,117 +205,113 @@ public final class Session {
         return isFinished
     }
 
+    /// The batch of `array` for the samples of this step: a view in order, a gathered copy when
+    /// shuffled.
+    private func batch(_ array: ArrayView, dtype: DType, _ picked: ArraySlice<Int>?, _ n: Int) throws -> Tensor {
+        let tape = model.tape
+        let size = array.sampleSize, bytes = array.dtype.byteSize
+        let shape = [n] + array.sampleShape
+        guard let picked else {
+            let view = tape.input(viewing: array.data + position * size * bytes, shape: shape, dtype: array.dtype)
+            return array.dtype == .float32 && dtype == .bool ? try cast(view, to: .bool, OpContext(tape: tape, training: false, seed: 0)) : view
+        }
+        let tensor = try tape.input(shape: shape, dtype: array.dtype == .float32 && dtype == .bool ? .bool : array.dtype)
+        for (i, s) in picked.enumerated() {
+            copyElements(array.data + s * size * bytes, tensor.raw + i * size * bytes, count: size, bytes: bytes)
+        }
+        return tensor
+    }
+
     private func step(count n: Int) throws {
         let tape = model.tape
         let training = mode == .train
         tape.reset(recording: training, training: training)
         defer { tape.finishStep() }
-        let samples = order.map { Array($0[position..<(position + n)]) }
-        let xb: Tensor
-        let size = x.sampleSize
-        if let samples {
-            xb = try tape.input(shape: [n] + x.sampleShape)
-            for (i, s) in samples.enumerated() { (xb.data + i * size).update(from: x.floats + s * size, count: size) }
-        } else {
-            // In order: the batch is a run of the caller's array, read in place.
-            xb = tape.input(viewing: x.floats + position * size, shape: [n] + x.sampleShape)
+        let picked = order.map { $0[position..<(position + n)] }
+        func sample(_ bad: Int, _ size: Int) -> Int {
+            picked.map { $0[$0.startIndex + bad / max(size, 1)] } ?? position + bad / max(size, 1)
         }
-        if let bad = Reduce.firstNonFinite(xb.data, xb.count) {
-            throw Session.nonFinite(mode.method, "Input x contains", sample: samples?[bad / max(size, 1)] ?? position + bad / max(size, 1))
+        var inputTensors: [Tensor] = []
+        for (i, x) in inputs.enumerated() {
+            let tensor = try batch(x, dtype: model.inputSpecs[i].dtype, picked, n)
+            if x.dtype == .float32, let bad = Reduce.firstNonFinite(tensor.data, tensor.count) {
+                throw Session.nonFinite(mode.method, "Input \(inputName(i)) contains", sample: sample(bad, x.sampleSize))
+            }
+            inputTensors.append(tensor)
         }
-        let prediction = try model.forward(xb, training: training)
+        stepCount &+= 1
+        let stepSeed = seed ^ (stepCount &* 0xD6E8_FEB8_6659_FD93)
+        let (predictions, assigns) = try model.forward(inputTensors, training: training, stepSeed: stepSeed)
         if mode == .predict {
-            (output! + position * prediction.count / n).update(from: prediction.data, count: prediction.count)
+            for (i, prediction) in predictions.enumerated() {
+                let perSample = prediction.count / max(n, 1)
+                guard prediction.shape.first == n else {
+                    throw SwiftNetError.value("[predict] Output '\(model.outputNames[i])' has no batch axis (shape \(describeShape(prediction.shape, batch: false))).")
+                }
+                let target = outputs[i]! + position * perSample
+                switch prediction.dtype {
+                case .float32, .bool: target.update(from: prediction.data, count: prediction.count)
+                default: for j in 0..<prediction.count { target[j] = Float(prediction.scalar(at: j)) }
+                }
+            }
             samplesSeen += n
             return
         }
-        let target = try readTargets(samples ?? Array(position..<(position + n)), tape: tape)
-        let lossValue = try model.loss!(prediction, target: target)
+        let objective = objective!
+        var targetTensors: [Tensor] = []
+        for (t, y) in targets.enumerated() {
+            let tensor = try batch(y, dtype: y.dtype, picked, n)
+            if y.dtype == .float32, let bad = Reduce.firstNonFinite(tensor.data, tensor.count) {
+                throw Session.nonFinite(mode.method, "Targets y contain", sample: sample(bad, y.sampleSize))
+            }
+            for check in objective.labelChecks where check.target == t {
+                for i in 0..<tensor.count { try checkLabel(tensor.scalar(at: i), classes: check.classes, sample: sample(i, y.sampleSize)) }
+            }
+            targetTensors.append(tensor)
+        }
+        let weightTensors = try sampleWeights.map { try batch($0, dtype: .float32, picked, n) }
+        let (losses, updates) = try objective.graph.run({ kind in
+            switch kind {
+            case .modelOutput(let i): return predictions[i]
+            case .target(let i): return targetTensors[i]
+            case .sampleWeight(let i): return weightTensors[i]
+            case .variable(let i): return Tensor.read(model.variables[i].tensor, tape: tape, trainable: model.variables[i].trainable)
+            case .state(let i): return Tensor.read(objective.states[i].tensor, tape: tape, trainable: false)
+            default: throw SwiftNetError.value("[compile] The loss graph reads a model input.")
+            }
+        }, scope: objective.scope, tape: tape, training: training, stepSeed: stepSeed)
         if training {
             let weights = model.trainableWeights
             for w in weights { w.clearGradient() }
-            try tape.backward(from: lossValue)
+            try tape.backward(from: losses[0])
             try model.optimizer!.apply(to: weights)
         }
-        lossSum += Double(lossValue.data[0]) * Double(n)
+        for (variable, value) in assigns + updates { try variable.write(value) }
+        for (i, loss) in losses.enumerated() { lossSums[i] += Double(loss.scalar(at: 0)) * Double(n) }
         samplesSeen += n
-        let rows = prediction.rows, cols = prediction.lastDim
-        for (i, metric) in metrics.enumerated() {
-            metricSums[i] += metric.sum(prediction: prediction.data, target: target, rows: rows, cols: cols)
-        }
-        rowsSeen += rows
     }
 
-    /// Reads the targets of `samples` in the forms the loss and metrics need, checking each value:
-    /// finite values, and integer labels inside the output's classes.
-    private func readTargets(_ samples: [Int], tape: Tape) throws -> Targets {
-        guard let y else { return Targets(values: nil, labels: nil) }
-        let size = y.sampleSize, count = samples.count * size
-        var values: UnsafeMutablePointer<Float>?
-        if needsValues {
-            let inOrder = samples.last! - samples[0] == samples.count - 1
-            if y.dtype == .float32 && inOrder {
-                values = UnsafeMutablePointer(mutating: y.floats + samples[0] * size)
-            } else {
-                let buffer = try tape.scratch(count)
-                for (i, s) in samples.enumerated() {
-                    if y.dtype == .float32 {
-                        (buffer + i * size).update(from: y.floats + s * size, count: size)
-                    } else {
-                        for j in 0..<size { buffer[i * size + j] = Float(y.value(at: s * size + j)) }
-                    }
-                }
-                values = buffer
-            }
-            if let bad = Reduce.firstNonFinite(values!, count) {
-                throw Session.nonFinite(mode.method, "Targets y contain", sample: samples[bad / max(size, 1)])
-            }
-        }
-        if needsLabels {
-            if labelCapacity < count {
-                labelBuffer?.deallocate()
-                labelBuffer = .allocate(capacity: count)
-                labelCapacity = count
-            }
-            for (i, s) in samples.enumerated() {
-                for j in 0..<size { labelBuffer![i * size + j] = try label(at: s * size + j, sample: s) }
-            }
-        }
-        return Targets(values: values.map { UnsafePointer($0) }, labels: needsLabels ? UnsafePointer(labelBuffer) : nil)
-    }
-
-    /// Checks every target before the first step (train and evaluate).
-    private func checkAllTargets() throws {
-        guard let y else { return }
-        let size = y.sampleSize
-        if needsValues, y.dtype == .float32, let bad = Reduce.firstNonFinite(y.floats, y.samples * size) {
-            throw Session.nonFinite(mode.method, "Targets y contain", sample: bad / max(size, 1))
-        }
-        if needsLabels {
-            for i in 0..<(y.samples * size) { _ = try label(at: i, sample: i / max(size, 1)) }
-        }
-    }
-
-    /// Element `i` of y as a class label, or the Keras error for a label outside the classes.
-    @inline(__always)
-    private func label(at i: Int, sample: Int) throws -> Int32 {
-        let v = y!.value(at: i)
-        let classes = model.outputShape.last ?? 1
+    private func checkLabel(_ v: Double, classes: Int, sample: Int) throws {
         guard v >= 0, v < Double(classes), v == v.rounded() else {
             throw SwiftNetError.value("[\(mode.method)] Received a label value of \(Session.format(v)) at sample \(sample), which is outside the valid range of [0, \(classes - 1)] (labels must be integers).")
         }
-        return Int32(v)
     }
 
-    /// The names of `logs`, known before any step: `loss`, then each metric (none for predict).
-    public var logNames: [String] { mode == .predict ? [] : ["loss"] + metrics.map(\.name) }
+    /// The names of `logs`, known before any step: the losses ("loss" first), then the metrics.
+    public var logNames: [String] { (objective?.lossNames ?? []) + (objective?.resultNames ?? []) }
 
-    /// Running averages over the samples seen this pass: `loss` first, then each metric.
-    public var logs: [(name: String, value: Double)] {
-        guard mode != .predict, samplesSeen > 0 else { return [] }
-        var result = [("loss", lossSum / Double(samplesSeen))]
-        for (i, metric) in metrics.enumerated() {
-            result.append((metric.name, metricSums[i] / Double(max(rowsSeen, 1))))
+    /// Running averages of the losses over the samples seen this pass, then the metric results.
+    public func logs() throws -> [(name: String, value: Double)] {
+        guard let objective, samplesSeen > 0 else { return [] }
+        var result = zip(objective.lossNames, lossSums).map { ($0, $1 / Double(samplesSeen)) }
+        if let results = objective.results {
+            resultTape.reset(recording: false, training: false)
+            defer { resultTape.finishStep() }
+            let values = try results.run({ kind in
+                guard case .state(let i) = kind else { throw SwiftNetError.value("[compile] Metric results read only metric states.") }
+                return Tensor.read(objective.states[i].tensor, tape: resultTape, trainable: false)
+            }, scope: objective.scope, tape: resultTape, training: false, stepSeed: 0).outputs
+            result += zip(objective.resultNames, values).map { ($0, $1.scalar(at: 0)) }
         }
         return result
     }

@@ -15,22 +15,28 @@
  *   - Calls on one model are serialised by a lock in the model: functions may be called from
  *     several threads, and a failed call leaves the model usable.
  *
- * A minimal training program:
+ * A minimal training program (a 2-8-1 network, binary cross-entropy):
  *
  *   sn_model *model;
- *   sn_model_create("{\"name\":\"mlp\",\"layers\":["
- *       "{\"class_name\":\"InputLayer\",\"name\":\"in\",\"config\":{\"shape\":[2]}},"
- *       "{\"class_name\":\"Dense\",\"name\":\"h\",\"config\":{\"units\":8,\"activation\":\"tanh\"},\"inbound\":[0]},"
- *       "{\"class_name\":\"Dense\",\"name\":\"out\",\"config\":{\"units\":1,\"activation\":\"sigmoid\"},\"inbound\":[1]}]}",
- *       &model);
- *   sn_model_compile(model, "{\"optimizer\":\"adam\",\"loss\":\"binary_crossentropy\",\"metrics\":[\"accuracy\"]}");
+ *   sn_model_create("{\"name\":\"mlp\",\"inputs\":[{\"shape\":[null,2]}],\"layers\":["
+ *       "{\"class_name\":\"Dense\",\"name\":\"h\",\"config\":{\"units\":8,\"activation\":\"tanh\"}},"
+ *       "{\"class_name\":\"Dense\",\"name\":\"out\",\"config\":{\"units\":1,\"activation\":\"sigmoid\"}}],"
+ *       "\"graph\":{\"nodes\":[{\"input\":0},{\"layer\":0,\"inputs\":[[0,0]]},{\"layer\":1,\"inputs\":[[1,0]]}],"
+ *       "\"outputs\":[[2,0]]}}", &model);
+ *   sn_model_compile(model, "{\"optimizer\":\"adam\"}");
  *   sn_dataset *data;
  *   int64_t xs[2] = {n, 2}, ys[2] = {n, 1};
  *   sn_dataset_create(&data);
- *   sn_dataset_add_array(data, "x", SN_DTYPE_FLOAT32, x, xs, 2);
- *   sn_dataset_add_array(data, "y", SN_DTYPE_FLOAT32, y, ys, 2);
+ *   sn_dataset_add_array(data, "x0", SN_DTYPE_FLOAT32, x, xs, 2);
+ *   sn_dataset_add_array(data, "y0", SN_DTYPE_FLOAT32, y, ys, 2);
+ *   const char *objective =  // mean binary cross-entropy of output 0 against target 0
+ *       "{\"graph\":{\"nodes\":[{\"target\":0},{\"output\":0},"
+ *       "{\"op\":\"loss\",\"attrs\":{\"kind\":\"binary_crossentropy\"},\"inputs\":[[0,0],[1,0]]},"
+ *       "{\"op\":\"mean\",\"inputs\":[[2,0]]}],\"outputs\":[[3,0]]},\"loss_names\":[\"loss\"]}";
+ *   char options[1024];
+ *   snprintf(options, sizeof options, "{\"mode\":\"train\",\"batch_size\":32,\"shuffle\":true,\"objective\":%s}", objective);
  *   sn_session *fit;
- *   sn_session_create(model, data, "{\"mode\":\"train\",\"batch_size\":32,\"shuffle\":true,\"seed\":42}", &fit);
+ *   sn_session_create(model, data, options, &fit);
  *   for (int epoch = 0; epoch < 100; epoch++) {
  *       int32_t finished = 0;
  *       sn_session_begin_epoch(fit, epoch);
@@ -61,6 +67,7 @@ extern "C" {
 #define SN_DTYPE_FLOAT32 0
 #define SN_DTYPE_INT32 1
 #define SN_DTYPE_INT64 2
+#define SN_DTYPE_BOOL 3
 
 typedef struct sn_model sn_model;
 typedef struct sn_dataset sn_dataset;
@@ -83,18 +90,35 @@ int32_t sn_get_num_threads(void);
  * layer_json: {"class_name": "Dense", "name": "dense", "config": {"units": 10, ...}}. */
 int32_t sn_layer_validate(const char *layer_json);
 
-/* Validates one layer and computes its per-sample output shape for a per-sample input shape.
- * layer_json: {"class_name": "Dense", "name": "dense", "config": {"units": 10, ...}}.
- * output_shape has room for `capacity` dimensions; *output_rank receives the rank. */
-int32_t sn_layer_output_shape(const char *layer_json, const int64_t *input_shape, int32_t input_rank,
-                              int64_t *output_shape, int32_t capacity, int32_t *output_rank);
+/* The output specs of an op or a layer for inputs of the given specs, as a JSON list written into
+ * buffer (NUL-terminated) when `capacity` suffices; *length always receives its length.
+ *   node_json: {"op": "add", "attrs": {...}} or {"layer": {"class_name": "Dense", "config": {...}}}
+ *   input_specs_json: [{"shape": [null, 784], "dtype": "float32"}, ...] (null: unknown size) */
+int32_t sn_infer(const char *node_json, const char *input_specs_json, char *buffer, int64_t capacity,
+                 int64_t *length);
+
+/* Runs one op on arrays: operands are the arrays "0", "1", ... of `inputs`; results are written into
+ * the arrays "0", ... of `outputs`, which must have the shapes and dtypes sn_infer gives (bool
+ * results are float32 0/1 in arrays added with SN_DTYPE_BOOL). */
+int32_t sn_op_run(const char *node_json, sn_dataset *inputs, sn_dataset *outputs);
+
+/* Fills `count` floats (the element count of `shape`) from a Keras initializer, e.g.
+ * {"class_name": "GlorotUniform", "config": {"seed": 1}}; `seed` is used when it names none. */
+int32_t sn_initializer_fill(const char *initializer_json, const int64_t *shape, int32_t rank, uint64_t seed,
+                            float *out, int64_t count);
 
 /* Builds a model and its weights from a JSON spec:
  *   {"name": "mlp", "seed": 42,
- *    "layers": [{"class_name": ..., "name": ..., "config": {...}, "inbound": [earlier indices]}, ...],
- *    "inputs": [index of the InputLayer], "outputs": [index of the output layer]}
- * Layers are listed in topological order; "inputs" defaults to [0], "outputs" to the last layer.
- * Initializers without a "seed" are seeded from the model's "seed". */
+ *    "inputs": [{"name": "x", "shape": [null, 2], "dtype": "float32"}],
+ *    "layers": [{"class_name": "Dense", "name": "h", "config": {...}, "trainable": true}, ...],
+ *    "variables": [{"name": "w", "shape": [2, 3], "dtype": "float32", "trainable": true}, ...],
+ *    "graph": {"nodes": [...], "outputs": [[node, output], ...]},
+ *    "training_graph": (optional: a graph used by fit when it differs), "output_names": [...]}
+ * Graph nodes, in topological order (inputs refer to earlier nodes as [node, output]):
+ *   {"input": i}, {"variable": i}, {"layer": i, "inputs": [[n, o]], "training": null|true|false},
+ *   {"op": "matmul", "attrs": {...}, "inputs": [...]}, {"assign": i, "inputs": [[n, o]]}.
+ * A layer is built with its first call's input shape; initializers without a "seed" are seeded
+ * from the model's "seed". Variables start at zero (set them with sn_model_set_weight). */
 int32_t sn_model_create(const char *spec_json, sn_model **out_model);
 
 /* Releases a model. Sessions keep their model alive until they are freed too. NULL is ignored. */
@@ -104,45 +128,50 @@ void sn_model_free(sn_model *model);
  * NUL-terminated, if `capacity` suffices; *length always receives the length without the NUL. */
 int32_t sn_model_describe(sn_model *model, char *buffer, int64_t capacity, int64_t *length);
 
-/* Copies weight `weight` of layer `layer` (Keras order, e.g. Dense: 0 kernel (in, out), 1 bias)
- * into `out`, which holds `count` floats (the weight's exact size). */
+/* Copies weight `weight` of layer `layer` (Keras order, e.g. Dense: 0 kernel (in, out), 1 bias), or
+ * with layer = -1 the model's variable `weight`, into `out`, which holds `count` floats (the
+ * weight's exact size). */
 int32_t sn_model_get_weight(sn_model *model, int32_t layer, int32_t weight, float *out, int64_t count);
 
 /* Overwrites a weight from `count` floats; fails without change on NaN/inf or a size mismatch. */
 int32_t sn_model_set_weight(sn_model *model, int32_t layer, int32_t weight, const float *values, int64_t count);
 
-/* Sets loss, optimizer and metrics:
- *   {"optimizer": "adam" | {"class_name": "Adam", "config": {"learning_rate": 0.001, ...}},
- *    "loss": "sparse_categorical_crossentropy" | {"class_name": ..., "config": {"from_logits": true}},
- *    "metrics": ["accuracy", ...]}
- * A failed compile keeps the previous settings. */
+/* Sets the optimizer: {"optimizer": "adam" | {"class_name": "Adam", "config": {"learning_rate": 0.001}}}.
+ * Losses and metrics travel with each training or evaluation session (their graphs depend on the
+ * data). A failed compile keeps the previous settings. */
 int32_t sn_model_compile(sn_model *model, const char *settings_json);
 
 /* The optimizer's learning rate (requires compile). */
 int32_t sn_model_get_learning_rate(sn_model *model, double *out_value);
 int32_t sn_model_set_learning_rate(sn_model *model, double value);
 
-/* A set of named arrays, read in place by sessions: "x" (float32 inputs) and "y" (targets:
- * float32, or int32/int64 class labels). Every array has the same number of samples (shape[0]).
- * The arrays must stay valid and unchanged until every session created from the dataset is
- * freed; the dataset handle itself may be freed as soon as the sessions exist. */
+/* A set of named arrays read in place: a session's data (see sn_session_create) or an op's
+ * operands (see sn_op_run). dtype is SN_DTYPE_*; bool arrays hold float32 0/1. The arrays must stay
+ * valid and unchanged until every session created from the dataset is freed; the dataset handle
+ * itself may be freed as soon as the sessions exist. */
 int32_t sn_dataset_create(sn_dataset **out_dataset);
 int32_t sn_dataset_add_array(sn_dataset *dataset, const char *name, int32_t dtype, const void *data,
                              const int64_t *shape, int32_t rank);
 void sn_dataset_free(sn_dataset *dataset);
 
 /* A pass over a dataset. options_json:
- *   {"mode": "train" | "evaluate" | "predict", "batch_size": 32, "shuffle": false, "seed": 0}
- * shuffle (train only) reorders samples every epoch from `seed` and the epoch. Train and evaluate
- * check all data first; every batch is checked again as it is read. Fails on shape mismatches,
- * NaN/inf, labels out of range, or train/evaluate before compile. */
+ *   {"mode": "train" | "evaluate" | "predict", "batch_size": 32, "shuffle": false, "seed": 0,
+ *    "objective": (train, evaluate) {"graph": G, "loss_names": ["loss", ...], "states": [...],
+ *                 "results": G, "result_names": [...]}}
+ * Arrays: "x0", ... (one per model input), "y0", ... (targets) and "sw0", ... (sample weights).
+ * The objective's graph reads {"output": i} (model outputs), {"target": i}, {"sample_weight": i},
+ * {"state": i} (metric states, reset each pass) and writes states with {"update": i, "inputs": ...};
+ * its first output is the loss minimised, the others are logged under their names; "results"
+ * computes the metrics from the states. shuffle (train only) reorders samples every epoch from
+ * `seed` and the epoch. Train and evaluate check all data first; every batch is checked again as
+ * it is read. Fails on shape mismatches, NaN/inf, labels out of range, or use before compile. */
 int32_t sn_session_create(sn_model *model, sn_dataset *dataset, const char *options_json, sn_session **out_session);
 
-/* The shape a predict session writes (samples first); *rank receives its rank. */
-int32_t sn_session_output_shape(sn_session *session, int64_t *shape, int32_t capacity, int32_t *rank);
+/* The shape a predict session writes for output `index` (samples first); *rank receives its rank. */
+int32_t sn_session_output_shape(sn_session *session, int32_t index, int64_t *shape, int32_t capacity, int32_t *rank);
 
-/* The buffer a predict session writes, holding exactly the output shape's element count. */
-int32_t sn_session_set_output(sn_session *session, float *output, int64_t count);
+/* The buffer a predict session writes output `index` into, holding exactly its element count. */
+int32_t sn_session_set_output(sn_session *session, int32_t index, float *output, int64_t count);
 
 /* Releases a session. NULL is ignored. */
 void sn_session_free(sn_session *session);

@@ -12,6 +12,7 @@ _UNSUPPORTED = ("kernel_regularizer", "bias_regularizer", "activity_regularizer"
 class ConfiguredLayer(Layer):
     """Stores Keras arguments, sends them to the engine and validates them there at construction."""
 
+    _engine_layer = True
     _initializer_keys = ()
 
     def _configure(self, config, kwargs):
@@ -25,11 +26,14 @@ class ConfiguredLayer(Layer):
         Layer.__init__(self, **kwargs)
         if "activation" in config:
             config["activation"] = activations.get(config["activation"])
+            if callable(config["activation"]):
+                object.__setattr__(self, "_python_activation", config["activation"])
         for key in self._initializer_keys:
             config[key] = initializers.get(config[key])
         self._config = config
         for key, value in config.items():
-            setattr(self, key, value)
+            if not isinstance(getattr(type(self), key, None), property):
+                setattr(self, key, value)
         self._validate()
 
     def get_config(self):
@@ -41,7 +45,7 @@ class ConfiguredLayer(Layer):
     def _engine_config(self):
         config = {}
         for key, value in self._config.items():
-            if value is None:
+            if value is None or callable(value) and key == "activation":
                 continue
             if key in self._initializer_keys:
                 value = initializers.serialize(value)

@@ -6,6 +6,9 @@ from .layer import Layer
 class Dropout(Layer):
     """Sets inputs to 0 with probability `rate` in training and scales the rest by 1/(1 - rate)."""
 
+    _engine_layer = True
+    supports_masking = True
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         if noise_shape is not None:
             raise NotImplementedError(f"Dropout: `noise_shape` is not supported yet. Received: noise_shape={noise_shape}")

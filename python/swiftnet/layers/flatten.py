@@ -4,6 +4,9 @@ from .layer import Layer
 
 
 class Flatten(Layer):
+
+    _engine_layer = True
+
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = data_format or "channels_last"

@@ -1,15 +1,17 @@
-"""The model input: `Input(shape=…)` returns the symbolic tensor of an `InputLayer`."""
+"""The model input: `Input(shape=…, dtype=…)` returns the symbolic tensor of an `InputLayer`."""
 
 import numpy as np
 
-from ..keras_tensor import KerasTensor
+from .. import _dtypes, _graph
 from .layer import Layer
 
 
 class InputLayer(Layer):
-    """Declares the per-sample input shape (without the batch axis)."""
+    """Declares a model input: its per-sample shape (None for sizes fixed by each batch, such as a
+    sequence length) and dtype (float32, or int32/int64 for token ids, bool)."""
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, **kwargs):
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
+                 optional=False, **kwargs):
         if shape is None and batch_shape is not None:
             shape = tuple(batch_shape)[1:]
         if shape is None and "input_shape" in kwargs:
@@ -17,23 +19,30 @@ class InputLayer(Layer):
         if shape is None:
             raise ValueError("You must pass a `shape` argument to Input.")
         shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-        if not shape or not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0 for d in shape):
-            raise ValueError(
-                "Expected `shape` to be a tuple of positive integers (variable dimensions are not supported). "
-                f"Received: shape={shape}")
-        super().__init__(name=name, dtype=dtype, **kwargs)
-        self.shape = tuple(int(d) for d in shape)
+        if not all(d is None or isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0 for d in shape):
+            raise ValueError(f"Expected `shape` to be a tuple of positive integers or None. Received: shape={shape}")
+        if sparse:
+            raise NotImplementedError("Sparse inputs are not supported.")
+        super().__init__(name=name, **kwargs)
+        self.shape = tuple(None if d is None else int(d) for d in shape)
         self.batch_size = batch_size
-        self.output = KerasTensor((None,) + self.shape, self)
+        self.dtype = _dtypes.standardize_dtype(dtype)
+        self.built = True
+        node = _graph.InputNode(self)
+        self._output = node.make_outputs([((None,) + self.shape, self.dtype)])[0]
+
+    @property
+    def output(self):
+        return self._output
 
     def get_config(self):
-        return {"batch_shape": (self.batch_size,) + self.shape, "dtype": "float32", "name": self.name}
+        return {"batch_shape": (self.batch_size,) + self.shape, "dtype": self.dtype, "sparse": False, "name": self.name}
 
-    def _engine_config(self):
-        return {"shape": list(self.shape)}
+    def __call__(self, *args, **kwargs):
+        raise TypeError("An InputLayer cannot be called; use its `output` (what `Input(...)` returns).")
 
 
-def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, **kwargs):
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None, optional=False):
     """A symbolic model input of per-sample `shape`, as `keras.Input`."""
-    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name, batch_shape=batch_shape,
-                      **kwargs).output
+    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, batch_shape=batch_shape,
+                      name=name).output

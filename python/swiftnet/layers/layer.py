@@ -1,37 +1,101 @@
-"""The base of every layer: config, naming, symbolic calls, and weights held by the engine."""
+"""The base of every layer, with Keras 3's life cycle: `__init__` stores the config, `build(input_shape)`
+creates weights with `add_weight`, `call(inputs, training=None, mask=None)` computes with
+`swiftnet.ops`, `compute_mask`, `get_config`.
+
+Two kinds of layers share it. Built-in layers (`_engine_layer`) run as fused kernels in the engine,
+which holds their weights. Layers with a Python `call` (yours) are traced: called on symbolic
+tensors, `call` runs once with symbolic inputs and its ops become part of the model's graph, so
+they train at engine speed; called on arrays, `call` runs at once, op by op."""
+
+import inspect
 
 import numpy as np
 
-from .. import _library, _naming
+from .. import _dtypes, _graph, _library, _naming, _tree
 from .. import random as sn_random
 from ..keras_tensor import KerasTensor
+from ..variables import EngineWeight, Variable
+
+
+class Tensor(np.ndarray):
+    """A NumPy array returned by calling a model or layer on data; `.numpy()` gives the array, as
+    TensorFlow tutorials expect (`model(x[:1]).numpy()`)."""
+
+    def numpy(self):
+        return np.asarray(self)
+
+
+def _as_result(value):
+    return _tree.map_structure(lambda v: np.asarray(v).view(Tensor) if isinstance(v, np.ndarray) else v, value)
 
 
 class Layer:
-    """A Keras-style layer. Its computation and weights live in the Swift engine once a model
-    containing it is built; the Python object holds the config and a view on those weights."""
+    """A Keras layer. Subclass it and write `build` and `call` with `swiftnet.ops`; or use the
+    built-in layers of `swiftnet.layers`."""
 
     # Accepted on any layer, as in Keras, to declare the model's input when used first.
     _SHAPE_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size")
+    # Built-in layers run in the engine, which holds their weights.
+    _engine_layer = False
+    # Whether masks pass through the layer unchanged (Keras's `supports_masking`).
+    supports_masking = False
 
-    def __init__(self, name=None, trainable=True, dtype=None, **kwargs):
+    def __new__(cls, *args, **kwargs):
+        layer = super().__new__(cls)
+        # Set before any __init__ so that attribute tracking works in subclasses' __init__.
+        object.__setattr__(layer, "_tracked_layers", [])
+        object.__setattr__(layer, "_own_variables", [])
+        object.__setattr__(layer, "_inbound_nodes", [])
+        return layer
+
+    def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True, name=None, **kwargs):
         shape_kwargs = {k: kwargs.pop(k) for k in self._SHAPE_KWARGS if k in kwargs}
+        kwargs.pop("input_dtype", None)
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
-        if dtype not in (None, "float32") and getattr(dtype, "__name__", None) != "float32":
-            raise ValueError(f"swiftnet computes in float32. Received: dtype={dtype!r}")
+        if activity_regularizer is not None:
+            raise NotImplementedError(f"{type(self).__name__}: `activity_regularizer` is not supported yet.")
+        if dtype is not None and not (isinstance(dtype, str) and dtype in ("float32", "mixed_float32")) \
+                and getattr(dtype, "name", None) != "float32" and getattr(dtype, "__name__", None) != "float32":
+            try:
+                _dtypes.standardize_dtype(dtype)
+            except ValueError:
+                raise ValueError(f"swiftnet computes in float32. Received: dtype={dtype!r}") from None
         if name is not None and (not isinstance(name, str) or not name):
             raise ValueError(f"Expected `name` to be a non-empty string. Received: name={name!r}")
         self.name = name or _naming.unique_name(_naming.snake_case(type(self).__name__))
-        self.trainable = bool(trainable)
+        self._trainable = bool(trainable)
+        self.built = False
         self._input_shape_arg = _declared_input_shape(shape_kwargs)
         # Seeds the layer's initializers and random ops when they have no seed of their own.
         self._seed = sn_random.next_seed()
-        self._model = None           # the Model whose engine holds this layer's weights
-        self._node_index = None      # this layer's index in that engine model
-        self._pending_weights = None  # weights to install when the layer is next built
+        self._engine_binding = None   # (NativeModel, layer index) once a built model holds the layer
+        self._pending_weights = None  # weights to install when the layer is next bound
+        self._build_shapes = None
 
-    # -- config ---------------------------------------------------------------------------------
+    # -- attribute tracking (sublayers and variables, as Keras tracks them) ----------------------------
+
+    def __setattr__(self, name, value):
+        if isinstance(value, Layer) and value is not self:
+            if not any(value is l for l in self._tracked_layers):
+                self._tracked_layers.append(value)
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
+            for v in value:
+                if not any(v is l for l in self._tracked_layers):
+                    self._tracked_layers.append(v)
+        object.__setattr__(self, name, value)
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for layer in self._tracked_layers:
+            layer.trainable = value
+
+    # -- config ---------------------------------------------------------------------------------------
 
     def get_config(self):
         """The layer's Keras config (constructor arguments)."""
@@ -42,7 +106,7 @@ class Layer:
         return cls(**config)
 
     def _engine_config(self):
-        """The config the engine reads (Keras keys); layers add theirs."""
+        """The config the engine reads (Keras keys); built-in layers add theirs."""
         return {}
 
     def _spec(self):
@@ -53,43 +117,53 @@ class Layer:
         return cls.__name__
 
     def _validate(self):
-        """Checks the config in the engine, so bad arguments fail at construction as in Keras."""
+        """Checks a built-in layer's config in the engine, so bad arguments fail at construction."""
         _library.validate_layer(self._spec())
 
-    # -- symbolic use -------------------------------------------------------------------------------
+    # -- weights ----------------------------------------------------------------------------------------
 
-    def compute_output_shape(self, input_shape):
-        """Output shape (batch axis first) for an input shape, computed by the engine."""
-        input_shape = tuple(input_shape)
-        if not input_shape:
-            raise ValueError(f"[{type(self).__name__}] Expected an input shape with a batch axis. Received: ()")
-        sample = tuple(-1 if d is None else int(d) for d in input_shape[1:])
-        if any(d < 0 for d in sample):
-            raise ValueError(f"[{type(self).__name__}] All dimensions but the batch axis must be known. Received: {input_shape}")
-        return (input_shape[0],) + _library.layer_output_shape(self._spec(), sample)
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True, regularizer=None,
+                   constraint=None, aggregation="none", name=None):
+        """Creates a weight (Keras's `add_weight`): `initializer` defaults to glorot_uniform for floats."""
+        if regularizer is not None or constraint is not None:
+            raise NotImplementedError(f"{type(self).__name__}.add_weight: `regularizer` and `constraint` are not supported yet.")
+        shape = tuple(int(d) for d in (shape or ()))
+        if any(d < 0 for d in shape):
+            raise ValueError(f"Expected a shape of non-negative sizes for weight '{name}'. Received: shape={shape}")
+        dtype = _dtypes.standardize_dtype(dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype == "float32" else "zeros"
+        name = name or f"variable_{len(self._own_variables)}"
+        variable = Variable(initializer=initializer, shape=shape, dtype=dtype, trainable=trainable, name=name,
+                            path=f"{self.name}/{name}")
+        variable._owner = self
+        self._own_variables.append(variable)
+        return variable
 
-    def __call__(self, inputs, *args, **kwargs):
-        if not isinstance(inputs, KerasTensor):
-            raise TypeError(
-                f"Layer '{self.name}' can only be called on the symbolic output of `swiftnet.Input` or "
-                f"another layer (functional API). To run it on data, put it in a model and call `predict`. "
-                f"Received: {type(inputs).__name__}")
-        return KerasTensor(self.compute_output_shape(inputs.shape), self, (inputs,))
-
-    # -- weights ------------------------------------------------------------------------------------
-
-    @property
-    def built(self):
-        return self._model is not None and self._model._engine is not None
-
-    def _weight_specs(self):
-        if not self.built:
-            return []
-        return self._model._description["layers"][self._node_index]["weights"]
+    add_variable = add_weight
 
     @property
     def weights(self):
-        return [Weight(self, i, spec) for i, spec in enumerate(self._weight_specs())]
+        if self._engine_layer:
+            return self._engine_weights()
+        own = [v for v in self._own_variables if v.trainable] + [v for v in self._own_variables if not v.trainable]
+        result, seen = [], set()
+        for w in own + [w for layer in self._tracked_layers for w in layer.weights]:
+            if id(w) not in seen:
+                seen.add(id(w))
+                result.append(w)
+        return result
+
+    @property
+    def variables(self):
+        return self.weights
+
+    def _engine_weights(self):
+        if self._engine_binding is None:
+            return []
+        engine, index = self._engine_binding
+        specs = engine.describe_cached()["layers"][index]["weights"]
+        return [EngineWeight(self, i, spec) for i, spec in enumerate(specs)]
 
     @property
     def trainable_weights(self):
@@ -99,72 +173,274 @@ class Layer:
     def non_trainable_weights(self):
         return [w for w in self.weights if not w.trainable or not self.trainable]
 
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
     def get_weights(self):
         """Copies of the weights as NumPy arrays, in Keras's order (e.g. Dense: kernel, bias)."""
         return [w.numpy() for w in self.weights]
 
     def set_weights(self, weights):
         """Overwrites the weights from arrays of the same shapes, in `get_weights()` order."""
-        specs = self._weight_specs()
-        if not self.built:
+        current = self.weights
+        if self._engine_layer and self._engine_binding is None:
             raise ValueError(
                 f"You called `set_weights(weights)` on layer '{self.name}', which is not built yet. "
                 f"Build its model first (give it an input shape or call it on data).")
         weights = list(weights)
-        if len(weights) != len(specs):
+        if len(weights) != len(current):
             raise ValueError(
                 f"You called `set_weights(weights)` on layer '{self.name}' with a weight list of length "
-                f"{len(weights)}, but the layer was expecting {len(specs)} weights.")
+                f"{len(weights)}, but the layer was expecting {len(current)} weights.")
         arrays = []
-        for spec, value in zip(specs, weights):
+        for variable, value in zip(current, weights):
             value = np.asarray(value)
             if value.dtype.kind not in "biuf":
                 raise TypeError(f"Expected numeric weights for layer '{self.name}'. Received: dtype={value.dtype}")
-            if tuple(value.shape) != tuple(spec["shape"]):
+            if tuple(value.shape) != tuple(variable.shape):
                 raise ValueError(
-                    f"Layer {self.name} weight shape {tuple(spec['shape'])} is not compatible with provided "
+                    f"Layer {self.name} weight shape {tuple(variable.shape)} is not compatible with provided "
                     f"weight shape {tuple(value.shape)}.")
             array = np.ascontiguousarray(value, dtype=np.float32)
             if not np.isfinite(array).all():
                 raise ValueError(f"Weights for layer '{self.name}' contain NaN or infinite values.")
             arrays.append(array)
         # Checked all before writing any, so that a bad list changes nothing.
-        for i, array in enumerate(arrays):
-            self._model._engine.set_weight(self._node_index, i, array)
+        if self._engine_layer:
+            engine, index = self._engine_binding
+            for i, array in enumerate(arrays):
+                engine.set_weight(index, i, array)
+        else:
+            for variable, array in zip(current, arrays):
+                variable.assign(array)
 
     def count_params(self):
-        return int(sum(np.prod(spec["shape"], dtype=np.int64) for spec in self._weight_specs()))
+        return int(sum(int(np.prod(w.shape, dtype=np.int64)) for w in self.weights))
+
+    def __getattr__(self, name):
+        # Built-in layers' weights by their Keras names: `dense.kernel`, `bn.moving_mean`.
+        if name.startswith("_") or not type(self)._engine_layer:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        for weight in self._engine_weights():
+            if weight.name == name:
+                return weight
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'"
+                             + ("" if self._engine_binding else " (weights exist once the layer is built)"))
+
+    # -- building ---------------------------------------------------------------------------------------
+
+    def build(self, input_shape):
+        """Creates the layer's weights for `input_shape` (batch axis first); layers with weights
+        override it."""
+        self.built = True
+
+    def _maybe_build(self, inputs):
+        if self.built and not self._engine_layer:
+            return
+        shapes = _tree.map_structure(lambda t: tuple(t.shape) if hasattr(t, "shape") else None, inputs)
+        if self._engine_layer:
+            self._build_shapes = shapes
+            self.built = True
+            return
+        self.build(shapes)
+        self.built = True
+        self._build_shapes = shapes
+
+    def _accepts(self, argument):
+        cache = type(self).__dict__.get("_call_parameters")
+        if cache is None:
+            try:
+                parameters = inspect.signature(self.call).parameters
+                cache = set(parameters) | ({"**"} if any(p.kind == p.VAR_KEYWORD for p in parameters.values()) else set())
+            except (TypeError, ValueError):
+                cache = set()
+            type.__setattr__(type(self), "_call_parameters", cache)
+        return argument in cache or "**" in cache
+
+    # -- calling ------------------------------------------------------------------------------------------
+
+    def call(self, *args, **kwargs):
+        raise NotImplementedError(f"Layer {type(self).__name__} does not have a `call()` method implemented.")
+
+    def __call__(self, *args, **kwargs):
+        if not args:
+            raise TypeError(f"Layer '{self.name}' needs its inputs as the first argument.")
+        leaves = _tree.flatten((args, kwargs))
+        scope = _graph.current_scope()
+        symbolic = any(isinstance(v, KerasTensor) for v in leaves) or \
+            (scope is not None and any(isinstance(v, Variable) for v in leaves))
+        if symbolic:
+            return self._symbolic_call(list(args), dict(kwargs))
+        return self._eager_call(list(args), dict(kwargs))
+
+    def _call_kwargs(self, inputs, kwargs):
+        """kwargs for `call`: the inputs' masks when the layer takes `mask`, and `training` only when
+        `call` takes it."""
+        if "mask" not in kwargs and self._accepts("mask"):
+            masks = _tree.map_structure(lambda t: getattr(t, "_keras_mask", None), inputs)
+            if any(m is not None for m in _tree.flatten(masks)):
+                kwargs["mask"] = masks
+        if "training" in kwargs and not self._accepts("training") and not self._engine_layer:
+            kwargs.pop("training")
+        return kwargs
+
+    def _symbolic_call(self, args, kwargs):
+        inputs = args[0]
+        if self._engine_layer:
+            tensors = [t for t in _tree.flatten(inputs) if isinstance(t, KerasTensor)]
+            for t in _tree.flatten(inputs):
+                if not isinstance(t, KerasTensor):
+                    raise TypeError(f"Layer '{self.name}' was called on a mix of symbolic tensors and values.")
+            self._maybe_build(inputs)
+            specs = _library.infer({"layer": self._spec()}, [(t.shape, t.dtype) for t in tensors])
+            node = _graph.LayerNode(self, args, {k: v for k, v in kwargs.items() if k == "training"})
+            outputs = node.make_outputs(specs)[0]
+            self._inbound_nodes.append(node)
+            self._set_output_mask(inputs, outputs, kwargs)
+            activation = self.__dict__.get("_python_activation")
+            if activation is not None:
+                # An activation of your own, traced after the engine layer (which ran without one).
+                mask = outputs._keras_mask
+                outputs = activation(outputs)
+                outputs._keras_mask = mask
+            return outputs
+        args = [_tree.map_structure(self._resolve_variable, a) for a in args]
+        inputs = args[0]
+        self._maybe_build(inputs)
+        kwargs = self._call_kwargs(inputs, kwargs)
+        structure = self._trace_output_structure(args, kwargs)
+        node = _graph.LayerNode(self, args, kwargs)
+        outputs = _tree.pack_like(structure, node.make_outputs([(t.shape, t.dtype) for t in _tree.flatten(structure)]))
+        self._inbound_nodes.append(node)
+        self._set_output_mask(inputs, outputs, kwargs)
+        return outputs
+
+    @staticmethod
+    def _resolve_variable(value):
+        scope = _graph.current_scope()
+        return scope.read(value) if scope is not None and isinstance(value, Variable) else value
+
+    def _trace_output_structure(self, args, kwargs):
+        """The structure of symbolic outputs of `call`, traced on stand-ins for the inputs."""
+        stand_ins = _graph.placeholders((args, kwargs))
+        training = kwargs.get("training")
+        with _graph.TraceScope(training=training if isinstance(training, bool) else None):
+            outputs = self.call(*stand_ins[0], **stand_ins[1])
+        for leaf in _tree.flatten(outputs):
+            if not isinstance(leaf, KerasTensor):
+                raise TypeError(f"Layer '{self.name}': `call` must return tensors computed with swiftnet.ops from its "
+                                f"inputs. Received: {type(leaf).__name__}")
+        return outputs
+
+    def _trace_for_graph(self, args, kwargs, training):
+        """`call` traced again for the engine graph in mode `training`: (stand-ins for the call's
+        tensors, in the order of its node's inputs; outputs; assigns)."""
+        kwargs = dict(kwargs)
+        if self._accepts("training"):
+            kwargs["training"] = training
+        else:
+            kwargs.pop("training", None)
+        stand_ins = _graph.placeholders((list(args), kwargs))
+        with _graph.TraceScope(training=training) as scope:
+            outputs = self.call(*stand_ins[0], **stand_ins[1])
+        flat_inputs = [t for t in _tree.flatten(stand_ins) if isinstance(t, KerasTensor)]
+        return flat_inputs, _tree.flatten(outputs), scope.assigns
+
+    def _set_output_mask(self, inputs, outputs, kwargs):
+        previous = kwargs.get("mask")
+        if previous is None:
+            masks = [getattr(t, "_keras_mask", None) for t in _tree.flatten(inputs)]
+            previous = masks[0] if len(masks) == 1 else (masks if any(m is not None for m in masks) else None)
+        overridden = type(self).compute_mask is not Layer.compute_mask
+        if previous is None and not overridden:
+            return
+        mask = self.compute_mask(inputs, previous)
+        if mask is None:
+            return
+        for tensor, m in zip(_tree.flatten(outputs), _tree.flatten(mask) if _tree.is_nested(mask) else [mask] * len(_tree.flatten(outputs))):
+            if isinstance(tensor, KerasTensor):
+                tensor._keras_mask = m
+
+    def compute_mask(self, inputs, mask=None):
+        """The output mask: the input mask when `supports_masking`, else None."""
+        return mask if self.supports_masking else None
+
+    def compute_output_shape(self, *args, **kwargs):
+        """Output shape for input shape(s) (batch axis first)."""
+        input_shape = args[0] if args else kwargs.get("input_shape")
+        if self._engine_layer:
+            shape = tuple(input_shape)
+            if not shape:
+                raise ValueError(f"[{type(self).__name__}] Expected an input shape with a batch axis. Received: ()")
+            return _library.infer({"layer": self._spec()}, [(shape, "float32")])[0][0]
+        placeholder = _tree.map_structure(lambda s: _graph.PlaceholderNode("input").make_outputs([(s, "float32")])[0],
+                                          _shape_structure(input_shape))
+        self._maybe_build(placeholder)
+        outputs = self._trace_output_structure([placeholder], {})
+        return _tree.map_structure(lambda t: t.shape, outputs)
+
+    def compute_output_spec(self, *args, **kwargs):
+        return self._trace_output_structure(list(args), dict(kwargs))
+
+    def _eager_call(self, args, kwargs):
+        if self._engine_layer:
+            return self._engine_eager_call(args, kwargs)
+        args = [_tree.map_structure(lambda v: v if isinstance(v, (Variable,)) or v is None or isinstance(v, (bool, str))
+                                    else _eager_value(v), a) for a in args]
+        self._maybe_build(args[0])
+        if "training" in kwargs and not self._accepts("training"):
+            kwargs.pop("training")
+        return _as_result(self.call(*args, **kwargs))
+
+    def _engine_eager_call(self, args, kwargs):
+        """A built-in layer on arrays: run in a one-layer engine model. A layer that no model holds
+        yet keeps that model (and its weights) from now on."""
+        from ..models.functional import Functional
+        from .input_layer import Input
+        x = _eager_value(args[0])
+        binding, pending = self._engine_binding, self._pending_weights
+        inputs = Input(shape=x.shape[1:], dtype="bool" if x.dtype == np.bool_ else x.dtype.name)
+        holder = Functional(inputs=inputs, outputs=self(inputs, **{k: v for k, v in kwargs.items() if k == "training"}),
+                            name=f"{self.name}_call")
+        result = holder.predict(x, batch_size=max(len(x), 1), verbose=0)
+        if binding is not None:
+            self._engine_binding, self._pending_weights = binding, pending
+        return _as_result(result)
+
+    # -- functional-API attributes --------------------------------------------------------------------
+
+    @property
+    def input(self):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer '{self.name}' has never been called and thus has no defined input.")
+        return self._inbound_nodes[0].args[0]
+
+    @property
+    def output(self):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer '{self.name}' has never been called and thus has no defined output.")
+        outputs = self._inbound_nodes[0].outputs
+        return outputs[0] if len(outputs) == 1 else outputs
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-class Weight:
-    """A view on one engine-held weight: `numpy()` copies it out, `assign()` writes it."""
+def _eager_value(value):
+    if isinstance(value, np.ndarray) and value.dtype in (np.float32, np.int32, np.int64, np.bool_):
+        return value
+    if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
+        value = value.numpy()
+    return _dtypes.as_engine_array(value)
 
-    def __init__(self, layer, index, spec):
-        self._layer = layer
-        self._index = index
-        self.name = spec["name"]
-        self.path = f"{layer.name}/{spec['name']}"
-        self.shape = tuple(spec["shape"])
-        self.trainable = bool(spec["trainable"])
-        self.dtype = "float32"
 
-    def numpy(self):
-        return self._layer._model._engine.get_weight(self._layer._node_index, self._index, self.shape)
-
-    def assign(self, value):
-        values = self._layer.get_weights()
-        values[self._index] = value
-        self._layer.set_weights(values)
-
-    def __array__(self, dtype=None, copy=None):
-        array = self.numpy()
-        return array if dtype is None else array.astype(dtype)
-
-    def __repr__(self):
-        return f"<Weight path={self.path}, shape={self.shape}>"
+def _shape_structure(shape):
+    """A shape, or a structure of shapes, with tuples for shapes."""
+    if isinstance(shape, dict):
+        return {k: _shape_structure(v) for k, v in shape.items()}
+    if isinstance(shape, (list, tuple)) and shape and all(isinstance(s, (list, tuple)) for s in shape):
+        return [tuple(s) for s in shape]
+    return tuple(shape)
 
 
 def _declared_input_shape(kwargs):
@@ -178,6 +454,6 @@ def _declared_input_shape(kwargs):
         shape = (kwargs["input_dim"],)
     else:
         return None
-    if not shape or not all(isinstance(d, (int, np.integer)) and d > 0 for d in shape):
+    if not shape or not all(d is None or isinstance(d, (int, np.integer)) and d > 0 for d in shape):
         raise ValueError(f"Expected `input_shape` to be a tuple of positive integers. Received: input_shape={shape}")
-    return tuple(int(d) for d in shape)
+    return tuple(None if d is None else int(d) for d in shape)

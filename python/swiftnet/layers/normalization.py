@@ -7,6 +7,7 @@ class BatchNormalization(ConfiguredLayer):
     """Normalises over the batch in training (moving statistics at inference).
     Weights: gamma, beta (trainable), moving_mean, moving_variance."""
 
+    supports_masking = True
     _initializer_keys = ("beta_initializer", "gamma_initializer", "moving_mean_initializer",
                          "moving_variance_initializer")
 

@@ -27,13 +27,30 @@ class Normalization(ConfiguredLayer):
 
     def _engine_config(self):
         config = super()._engine_config()
-        config["axis"] = self.axis  # None (one mean) must reach the engine as null
+        config["axis"] = self._config["axis"]  # None (one mean) must reach the engine as null
         return config
+
+    @property
+    def mean(self):
+        """The mean used: given, adapted, or None before `adapt`."""
+        return self._statistic(0, "mean")
+
+    @property
+    def variance(self):
+        return self._statistic(1, "variance")
+
+    def _statistic(self, index, key):
+        if self._config.get(key) is not None:
+            return self._config[key]
+        if self._engine_binding is not None and len(self.weights) == 3:
+            return self.weights[index].numpy()
+        pending = self._pending_weights
+        return None if pending is None else pending[index]
 
     def adapt(self, data, batch_size=4096):
         """Computes the mean and variance of `data` (all axes but the last, or all with axis=None),
         in float64 and in batches, and stores them as the layer's weights."""
-        if self.mean is not None:
+        if self._config.get("mean") is not None:
             raise ValueError("adapt() cannot be used when `mean` and `variance` were given.")
         data = as_float32(data, "data")
         features = data.reshape(-1, data.shape[-1]) if self.axis == -1 else data.reshape(-1, 1)
@@ -51,7 +68,7 @@ class Normalization(ConfiguredLayer):
         if self.axis is None:
             mean, variance = np.float32(mean[0]).reshape(()), np.float32(variance[0]).reshape(())
         weights = [np.asarray(mean, np.float32), np.asarray(variance, np.float32), np.asarray(count, np.float32)]
-        if self.built:
+        if self._engine_binding is not None:
             self.set_weights(weights)
         else:
             self._pending_weights = weights

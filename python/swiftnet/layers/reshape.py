@@ -4,6 +4,9 @@ from .layer import Layer
 
 
 class Reshape(Layer):
+
+    _engine_layer = True
+
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
         self.target_shape = tuple(int(d) for d in target_shape)

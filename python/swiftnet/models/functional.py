@@ -1,95 +1,155 @@
-"""Functional models: `Model(inputs=Input(...), outputs=layer(...(inputs)))`."""
+"""Functional models: `Model(inputs=…, outputs=…)` over any graph of layer and op calls on
+`swiftnet.Input` tensors: several inputs and outputs (lists or dicts), shared layers, models used
+as layers."""
 
-from .. import _naming
+from .. import _graph, _naming, _tree
 from ..keras_tensor import KerasTensor
 from ..layers.input_layer import InputLayer
 from .model import Model
 
 
 class Functional(Model):
-    """A model defined by calling layers on `swiftnet.Input` tensors."""
+    """A model defined by calling layers and ops on `swiftnet.Input` tensors."""
 
-    def __init__(self, inputs, outputs, name=None, trainable=True):
-        super().__init__(name=name or _naming.unique_name("functional"))
-        inputs = _single(inputs, "inputs")
-        outputs = _single(outputs, "outputs")
-        if not isinstance(inputs._layer, InputLayer):
-            raise ValueError("`inputs` must be the output of `swiftnet.Input(...)`.")
-        self._inputs, self._outputs = inputs, outputs
-        self._nodes = _topological_order(inputs, outputs)
-        names = [tensor._layer.name for tensor in self._nodes]
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        kwargs.pop("dtype", None)
+        if kwargs:
+            raise TypeError(f"Unrecognized keyword arguments passed to Model: {kwargs}")
+        from ..layers.layer import Layer
+        Layer.__init__(self, name=name or _naming.unique_name("functional"), trainable=trainable)
+        self._init_model_state()
+        for what, structure in (("inputs", inputs), ("outputs", outputs)):
+            for t in _tree.flatten(structure):
+                if not isinstance(t, KerasTensor):
+                    raise TypeError(f"Expected `{what}` to be symbolic tensors from `swiftnet.Input` and layer calls. "
+                                    f"Received: {t!r}")
+        for t in _tree.flatten(inputs):
+            if not isinstance(t._node, _graph.InputNode):
+                raise ValueError("`inputs` must be the outputs of `swiftnet.Input(...)`. Received a tensor made by "
+                                 f"'{t.name}'.")
+        object.__setattr__(self, "_inputs", inputs)
+        object.__setattr__(self, "_outputs", outputs)
+        object.__setattr__(self, "_graph_layers", _layers_between(_tree.flatten(inputs), _tree.flatten(outputs)))
+        names = [layer.name for layer in self._graph_layers]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"The name \"{duplicates[0]}\" is used {names.count(duplicates[0])} times in the model. "
                              "All layer names should be unique.")
-        self._build(inputs._layer.shape)
+        self.built = True
+        self._build_engine((inputs, outputs))
 
-    @property
-    def inputs(self):
-        return [self._inputs]
-
-    @property
-    def outputs(self):
-        return [self._outputs]
-
-    @property
-    def input_shape(self):
-        return self._inputs.shape
-
-    @property
-    def output_shape(self):
-        return self._outputs.shape
+    def _graph_io(self, data=None):
+        return self._inputs, self._outputs
 
     @property
     def layers(self):
-        # Keras 3 lists the InputLayer among a functional model's layers.
-        return [tensor._layer for tensor in self._nodes]
+        # Keras 3 lists the InputLayers among a functional model's layers.
+        return list(self._graph_layers)
 
-    def _input_shape(self):
-        return self._inputs._layer.shape
+    @property
+    def inputs(self):
+        return _tree.flatten(self._inputs)
 
-    def _graph(self, input_shape=None):
-        index = {id(tensor): i for i, tensor in enumerate(self._nodes)}
-        graph = [(tensor._layer, [index[id(t)] for t in tensor._inbound]) for tensor in self._nodes]
-        return graph, index[id(self._outputs)]
+    @property
+    def outputs(self):
+        return _tree.flatten(self._outputs)
 
-    def _summary_rows(self, show_input_layer):
-        return [(tensor._layer, tensor.shape) for tensor in self._nodes]
+    @property
+    def input(self):
+        return self._inputs
+
+    @property
+    def output(self):
+        return self._outputs
+
+    @property
+    def input_shape(self):
+        shapes = _tree.map_structure(lambda t: t.shape, self._inputs)
+        return shapes[0] if isinstance(shapes, list) and len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        shapes = _tree.map_structure(lambda t: t.shape, self._outputs)
+        return shapes[0] if isinstance(shapes, list) and len(shapes) == 1 else shapes
+
+    def call(self, inputs, training=None, mask=None):
+        """On symbolic inputs: tensors with the outputs' specs (the engine graph runs the model's own
+        graph); on arrays: the outputs."""
+        if any(isinstance(t, KerasTensor) for t in _tree.flatten(inputs)):
+            return _tree.map_structure(
+                lambda t: _graph.PlaceholderNode(t.name).make_outputs([(t.shape, t.dtype)])[0], self._outputs)
+        return self._eager_call([inputs], {})
+
+    def _trace_for_graph(self, args, kwargs, training):
+        return _tree.flatten(self._inputs), _tree.flatten(self._outputs), []
+
+    def _summary_rows(self):
+        rows = []
+        for layer in self._graph_layers:
+            if isinstance(layer, InputLayer):
+                rows.append((layer, layer.output.shape, []))
+                continue
+            for node in layer._inbound_nodes:
+                if not any(node is n for n in self._nodes):
+                    continue
+                shapes = [t.shape for t in node.outputs]
+                connected = [f"{t._node.name}[0][{t._index}]" if t._node is not None else "?" for t in node.inputs]
+                rows.append((layer, shapes[0] if len(shapes) == 1 else shapes, connected))
+        return rows
+
+    @property
+    def _nodes(self):
+        nodes = getattr(self, "_node_list", None)
+        if nodes is None:
+            nodes = _nodes_between(_tree.flatten(self._inputs), _tree.flatten(self._outputs))
+            object.__setattr__(self, "_node_list", nodes)
+        return nodes
+
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable}
 
 
-def _single(tensors, what):
-    if isinstance(tensors, (list, tuple)):
-        if len(tensors) != 1:
-            raise NotImplementedError(f"Models with several {what} are not supported yet. Received {len(tensors)}.")
-        tensors = tensors[0]
-    if isinstance(tensors, dict):
-        raise NotImplementedError(f"Dict {what} are not supported yet.")
-    if not isinstance(tensors, KerasTensor):
-        raise TypeError(f"Expected `{what}` to be symbolic tensors from `swiftnet.Input` and layer calls. "
-                        f"Received: {tensors!r}")
-    return tensors
-
-
-def _topological_order(inputs, outputs):
-    """The tensors between `inputs` and `outputs`, each after those it depends on."""
-    order, visiting, done = [], set(), set()
-
-    def visit(tensor):
-        if id(tensor) in done:
-            return
-        if id(tensor) in visiting:
-            raise ValueError("The layer graph has a cycle.")
-        visiting.add(id(tensor))
-        if not tensor._inbound and tensor is not inputs:
-            raise ValueError(f"Graph disconnected: cannot find the input of layer '{tensor._layer.name}' among "
-                             f"the model's `inputs` ({inputs.name}).")
-        for parent in tensor._inbound:
-            visit(parent)
-        visiting.discard(id(tensor))
-        done.add(id(tensor))
-        order.append(tensor)
-
-    visit(outputs)
-    if order[0] is not inputs:
-        raise ValueError("The model's output does not depend on its input.")
+def _nodes_between(inputs, outputs):
+    """The layer and op nodes on paths from `inputs` to `outputs`, each after those it depends on.
+    Raises Keras's errors for cycles and outputs that do not depend on the inputs."""
+    input_ids = {id(t) for t in inputs}
+    order, done, visiting = [], set(), set()
+    for output in outputs:
+        stack = [(output, False)]
+        while stack:
+            tensor, expanded = stack.pop()
+            node = tensor._node
+            if id(tensor) in input_ids or isinstance(node, _graph.ConstantNode):
+                continue
+            if node is None or isinstance(node, (_graph.InputNode, _graph.PlaceholderNode)):
+                raise ValueError(f"Graph disconnected: cannot find the input of '{getattr(node, 'name', tensor.name)}' "
+                                 f"among the model's inputs ({[t.name for t in inputs]}).")
+            if id(node) in done:
+                continue
+            if expanded:
+                visiting.discard(id(node))
+                done.add(id(node))
+                order.append(node)
+                continue
+            if id(node) in visiting:
+                raise ValueError("The layer graph has a cycle.")
+            visiting.add(id(node))
+            stack.append((tensor, True))
+            for parent in reversed(getattr(node, "inputs", [])):
+                stack.append((parent, False))
     return order
+
+
+def _layers_between(inputs, outputs):
+    layers, seen = [], set()
+    for t in inputs:
+        layer = t._node.layer
+        if id(layer) not in seen:
+            seen.add(id(layer))
+            layers.append(layer)
+    for node in _nodes_between(inputs, outputs):
+        layer = getattr(node, "layer", None)
+        if layer is not None and id(layer) not in seen:
+            seen.add(id(layer))
+            layers.append(layer)
+    return layers

@@ -1,17 +1,24 @@
-"""What Sequential and functional models share: building the engine model, compile, fit,
-evaluate, predict, weights and summary. Every step of the work runs in the engine; Python runs
-the epoch loop, callbacks and the progress bar between chunks of steps."""
+"""What every model shares: building the engine model from the traced graph, compile, fit,
+evaluate, predict, weights and summary. Every step of the work runs in the engine; Python runs the
+epoch loop, callbacks and the progress bar between chunks of steps.
+
+`Model(inputs=…, outputs=…)` is a functional model; subclass `Model` and write `call` (your layers
+created in `__init__`) for a subclassed one, traced into the engine on its first data."""
 
 import math
 
 import numpy as np
 
-from .. import _library, losses, metrics as metrics_module, optimizers
+from .. import _library, _naming, _tree, optimizers
 from .. import random as sn_random
-from .._arrays import as_float32, as_targets
 from ..callbacks import Callback, History
+from ..keras_tensor import KerasTensor
+from ..layers.layer import Layer, Tensor
 from ..progbar import Progbar
 from ..summary import print_summary
+from . import data as data_module
+from . import engine as engine_module
+from . import objective as objective_module
 
 # How long one engine call may run before Python regains control (progress, Ctrl-C).
 CHUNK_SECONDS = 0.05
@@ -26,165 +33,163 @@ def _check_count(name, value, minimum):
         raise ValueError(f"Expected `{name}` to be {kind} integer no larger than 2**62. Received: {name}={value!r}")
 
 
-class Model:
-    """Base of `Sequential` and functional models; `Model(inputs=…, outputs=…)` builds a functional
-    model, as `keras.Model` does."""
+class Model(Layer):
+    """A model: `Model(inputs=…, outputs=…)` (functional), `Sequential([...])`, or your subclass with
+    a `call`."""
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model:
-            if not ("inputs" in kwargs or "outputs" in kwargs or len(args) >= 2):
-                raise TypeError("Use `swiftnet.Model(inputs=..., outputs=...)` or `swiftnet.Sequential([...])`; "
-                                "subclassing Model with a Python `call` cannot run in the engine.")
+        if cls is Model and ("inputs" in kwargs or "outputs" in kwargs or len(args) >= 2):
             from .functional import Functional
-            return super().__new__(Functional)
-        return super().__new__(cls)
+            return Layer.__new__(Functional)
+        return Layer.__new__(cls)
 
-    def __init__(self, name=None):
-        self.name = name
-        self._engine = None         # _library.NativeModel once built
-        self._description = None    # the engine's description of the built model
-        self._compile_settings = None
-        self._built_trainable = None
-        self._built_layers = []
-        self.optimizer = None
-        self.loss = None
-        self.stop_training = False
-        self.history = None
+    def __init__(self, *args, name=None, trainable=True, dtype=None, **kwargs):
+        if args or kwargs:
+            raise TypeError(f"Unrecognized arguments passed to {type(self).__name__}: {args or ''} {kwargs or ''}")
+        Layer.__init__(self, name=name or _naming.unique_name(_naming.snake_case(type(self).__name__)),
+                       trainable=trainable, dtype=dtype)
+        self._init_model_state()
 
-    # -- structure (provided by subclasses) --------------------------------------------------------
+    def _init_model_state(self):
+        object.__setattr__(self, "_engine", None)
+        object.__setattr__(self, "_tables", None)
+        object.__setattr__(self, "_engine_io", None)       # (inputs, outputs, output names, structures)
+        object.__setattr__(self, "_built_trainable", None)
+        object.__setattr__(self, "_compile_config", None)
+        object.__setattr__(self, "optimizer", None)
+        object.__setattr__(self, "loss", None)
+        object.__setattr__(self, "stop_training", False)
+        object.__setattr__(self, "history", None)
 
-    def _graph(self, input_shape=None):
-        """The engine graph: a list of (layer, inbound indices) with the InputLayer first, and the
-        index of the output; `input_shape` is the per-sample shape when data decides it."""
-        raise NotImplementedError
+    # -- the graph ----------------------------------------------------------------------------------------
 
-    def _input_shape(self):
-        """The declared per-sample input shape, or None if data must decide it."""
-        raise NotImplementedError
-
-    @property
-    def layers(self):
-        raise NotImplementedError
-
-    def _summary_rows(self, show_input_layer):
-        raise NotImplementedError
-
-    # -- building ---------------------------------------------------------------------------------
+    def _graph_io(self, data=None):
+        """(input tensors, output tensors) structures of the model's graph, or None when data must
+        decide the input specs (`data`: the first input arrays)."""
+        if data is None:
+            return None
+        inputs = _tree.map_structure(lambda a: _input_for(a), data)
+        outputs = self(inputs)
+        return inputs, outputs
 
     @property
     def built(self):
-        return self._engine is not None
+        return self._engine is not None or getattr(self, "_built_flag", False)
+
+    @built.setter
+    def built(self, value):
+        object.__setattr__(self, "_built_flag", bool(value))
 
     def build(self, input_shape=None):
-        """Creates the engine model and its weights; `input_shape` includes the batch axis."""
-        sample = None if input_shape is None else tuple(input_shape)[1:]
-        self._build(sample)
-
-    def _build(self, sample_shape=None):
-        """(Re)creates the engine model, keeping the weights of layers that already have some."""
-        graph, output_index = self._graph(sample_shape)
-        for layer, _ in graph:
-            if layer._model is not None and layer._model is not self and layer.built:
-                # A layer already built in another model brings its weights along (copied, not shared).
-                layer._pending_weights = layer.get_weights()
-            elif layer._model is self and self._engine is not None:
-                layer._pending_weights = layer.get_weights()
-        spec = {"name": self.name, "seed": sn_random.next_seed(),
-                "layers": [], "inputs": [0], "outputs": [output_index]}
-        for layer, inbound in graph:
-            entry = layer._spec()
-            entry.update({"inbound": list(inbound), "seed": layer._seed, "trainable": layer.trainable})
-            spec["layers"].append(entry)
-        engine = _library.NativeModel(spec)
-        self._engine = engine
-        self._description = engine.describe()
-        self._built_trainable = [layer.trainable for layer, _ in graph]
-        self._built_layers = [layer for layer, _ in graph]
-        for index, (layer, _) in enumerate(graph):
-            layer._model = self
-            layer._node_index = index
-        for layer, _ in graph:
-            pending, layer._pending_weights = layer._pending_weights, None
-            if pending is not None:
-                layer.set_weights(pending)
-        if self._compile_settings is not None:
-            self._compile_engine()
-
-    def _ensure_built(self, x):
-        if self._engine is None:
-            declared = self._input_shape()
-            self._build(declared if declared is not None else tuple(x.shape[1:]))
-        elif self._built_trainable != [layer.trainable for layer in self._engine_layers()]:
-            self._build(tuple(self._description["input_shape"]))
-
-    def _engine_layers(self):
-        """The layers of the engine model, by engine index (the InputLayer first)."""
-        return list(self._built_layers)
-
-    def _description_fresh(self):
-        self._description = self._engine.describe()
-        return self._description
-
-    # -- compile ----------------------------------------------------------------------------------
-
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
-                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
-        """Sets the optimizer, loss and metrics (Keras names or swiftnet objects)."""
-        if loss is None:
-            raise ValueError("Argument `loss` must be provided to `compile()`: swiftnet models train on a compiled loss.")
-        for key, value in [("loss_weights", loss_weights), ("weighted_metrics", weighted_metrics)]:
-            if value is not None:
-                raise NotImplementedError(f"compile: `{key}` is not supported yet.")
-        if metrics is not None and not isinstance(metrics, (list, tuple)):
-            raise ValueError(f"Expected `metrics` argument to be a list, tuple, or dict. Received instead: "
-                             f"metrics={metrics} of type {type(metrics)}")
-        optimizer = optimizers.get(optimizer)
-        settings = {"optimizer": optimizer.serialize(), "loss": losses.serialize(loss),
-                    "metrics": [metrics_module.serialize(m) for m in (metrics or [])]}
-        previous = (self._compile_settings, self.optimizer, self.loss)
-        self._compile_settings, self.optimizer, self.loss = settings, optimizer, loss
-        if self._engine is not None:
-            try:
-                if self._built_trainable != [layer.trainable for layer in self._engine_layers()]:
-                    self._build(tuple(self._description["input_shape"]))
-                else:
-                    self._compile_engine()
-            except Exception:
-                self._compile_settings, self.optimizer, self.loss = previous
-                raise
+        """Builds the model for inputs of `input_shape` (batch axis first)."""
+        if input_shape is None:
+            io = self._graph_io()
+            if io is None:
+                raise ValueError(f"Model '{self.name}' needs an input shape to be built.")
         else:
-            self._check_settings_without_engine(settings)
+            shapes = _tree.map_structure(lambda s: s, input_shape) if isinstance(input_shape, dict) else input_shape
+            samples = _tree.map_structure(lambda s: np.zeros((1,) + tuple(1 if d is None else d for d in tuple(s)[1:]), np.float32),
+                                          _shape_tree(shapes))
+            io = self._graph_io(samples)
+        self._build_engine(io)
+
+    def _maybe_build(self, inputs):
+        # A model builds its engine from its graph; a subclass's own `build` (weights of its own) runs.
+        if type(self).build is not Model.build and not getattr(self, "_built_flag", False):
+            from .. import _tree as tree
+            self.build(tree.map_structure(lambda t: tuple(t.shape), inputs))
+        object.__setattr__(self, "_built_flag", True)
+
+    def _build_engine(self, io):
+        inputs, outputs = io
+        flat_inputs, flat_outputs = _tree.flatten(inputs), _tree.flatten(outputs)
+        for t in flat_inputs + flat_outputs:
+            if not isinstance(t, KerasTensor):
+                raise TypeError(f"Model '{self.name}': inputs and outputs must be symbolic tensors. Received: {t!r}")
+        names = _unique([_output_name(t) for t in flat_outputs])
+        engine, tables = engine_module.build(self.name, flat_inputs, flat_outputs, names)
+        object.__setattr__(self, "_engine", engine)
+        object.__setattr__(self, "_tables", tables)
+        object.__setattr__(self, "_engine_io", (inputs, outputs, names))
+        object.__setattr__(self, "_built_trainable", engine_module.trainable_state(tables))
+        self._compile_engine()
+
+    def _ensure_engine(self, x=None):
+        """The engine model, built (from `x` when data decides the input specs) or rebuilt after
+        trainable flags changed."""
+        if self._engine is None:
+            io = self._graph_io()
+            if io is None:
+                if x is None:
+                    raise ValueError(f"Model '{self.name}' is not built yet: call it on data, or give its input shape.")
+                io = self._graph_io(_tree.map_structure(np.asarray, x) if not isinstance(x, np.ndarray) else x)
+            self._build_engine(io)
+        elif self._built_trainable != engine_module.trainable_state(self._tables):
+            self._build_engine(self._engine_io[:2])
+        return self._engine
+
+    def _description(self):
+        return self._engine.describe_cached()
+
+    @property
+    def inputs(self):
+        return _tree.flatten(self._engine_io[0]) if self._engine_io else None
+
+    @property
+    def outputs(self):
+        return _tree.flatten(self._engine_io[1]) if self._engine_io else None
+
+    @property
+    def output_names(self):
+        return list(self._engine_io[2]) if self._engine_io else []
+
+    # -- compile ------------------------------------------------------------------------------------------
+
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
+        """Sets the optimizer, losses and metrics (Keras names, objects, or functions of your own)."""
+        optimizer = optimizers.get(optimizer)
+        config = objective_module.CompileConfig(loss, loss_weights, metrics, weighted_metrics)
+        previous = (self._compile_config, self.optimizer, self.loss)
+        object.__setattr__(self, "_compile_config", config)
+        object.__setattr__(self, "optimizer", optimizer)
+        object.__setattr__(self, "loss", loss)
+        try:
+            if self._engine is not None and self._built_trainable != engine_module.trainable_state(self._tables):
+                self._build_engine(self._engine_io[:2])
+            elif self._engine is not None:
+                self._compile_engine()
+            else:
+                _check_optimizer(optimizer)
+        except Exception:
+            object.__setattr__(self, "_compile_config", previous[0])
+            object.__setattr__(self, "optimizer", previous[1])
+            object.__setattr__(self, "loss", previous[2])
+            raise
         optimizer._engine_owner = self
 
     def _compile_engine(self):
-        settings = dict(self._compile_settings)
-        settings["optimizer"] = self.optimizer.serialize()
-        self._engine.compile(settings)
-        self._description = self._engine.describe()
-
-    @staticmethod
-    def _check_settings_without_engine(settings):
-        """Validates compile settings on a one-layer model so that errors surface at compile()."""
-        probe = _library.NativeModel({"name": "probe", "layers": [
-            {"class_name": "InputLayer", "name": "input", "config": {"shape": [1]}}]})
-        probe.compile(settings)
+        if self.optimizer is not None and self._engine is not None:
+            self._engine.compile({"optimizer": self.optimizer.serialize()})
 
     @property
     def compiled(self):
-        return self._compile_settings is not None
+        return self._compile_config is not None
+
+    @property
+    def metrics(self):
+        config = self._compile_config
+        return list(config.compiled_metrics) if config else []
 
     @property
     def metrics_names(self):
-        names = ["loss"]
-        for m in (self._compile_settings or {}).get("metrics", []):
-            names.append(m if isinstance(m, str) else m["config"].get("name", m["class_name"]))
-        return names
+        return getattr(self, "_last_log_names", ["loss"])
 
     def _require_compiled(self):
         if not self.compiled:
             raise _library.StateError("You must call `compile()` before using the model.")
 
-    # -- data -------------------------------------------------------------------------------------
+    # -- data -----------------------------------------------------------------------------------------------
 
     @staticmethod
     def _batch_size(batch_size, default=32):
@@ -196,66 +201,83 @@ class Model:
         # than 2**30 values, so larger batches can never be formed anyway.
         return min(int(batch_size), 2**31)
 
-    @staticmethod
-    def _xy(x, y, what):
-        if isinstance(x, (tuple, list)) and y is None and len(x) == 2 and not np.isscalar(x[0]):
-            x, y = x  # fit((x, y)) as for a dataset of pairs
-        if y is None:
-            raise ValueError(f"`{what}` needs targets: pass `y` along with `x`.")
-        x = as_float32(x, "x")
-        y = as_targets(y, "y")
-        if x.shape[0] != y.shape[0]:
-            raise ValueError(
-                "Data cardinality is ambiguous. Make sure all arrays contain the same number of samples. "
-                f"'x' sizes: {x.shape[0]}, 'y' sizes: {y.shape[0]}")
-        return x, y
+    def _input_specs(self):
+        return [(spec["name"], spec["dtype"]) for spec in self._description()["inputs"]]
 
-    # -- training ---------------------------------------------------------------------------------
+    def _output_specs(self):
+        return [(tuple(spec["shape"]), spec["dtype"]) for spec in self._description()["outputs"]]
 
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
-            initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
-            validation_freq=1):
+    def _arrays(self, x, y=None, sample_weight=None, what="fit"):
+        """(named arrays, target specs, sample-weight specs) for x (and y), building the model from
+        x when it has no input shape yet."""
+        if x is None:
+            raise ValueError(f"`{what}` needs data: pass `x`.")
+        self._ensure_engine(_first_arrays(x))
+        arrays = data_module.inputs(self._input_specs(), x)
+        target_specs = weight_specs = []
+        if y is not None:
+            y_arrays, target_specs, weight_specs = data_module.targets(self.output_names, y, sample_weight)
+            arrays.update(y_arrays)
+        data_module.sample_count(arrays)
+        if any(a.shape[0] == 0 for a in arrays.values()):
+            raise ValueError(f"Expected `x` to contain at least one sample. Received: shape={arrays['x0'].shape}")
+        return arrays, target_specs, weight_specs
+
+    def _objective(self, target_specs, weight_specs):
+        return objective_module.build(self._compile_config, self._tables, self._output_specs(), self.output_names,
+                                      target_specs, weight_specs)
+
+    # -- training -------------------------------------------------------------------------------------------
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
         """Trains for `epochs` epochs; returns a `History`. Runs entirely in the engine, in chunks of
         batches; Ctrl-C stops after the current chunk and leaves the model usable."""
-        for key, value in [("class_weight", class_weight), ("sample_weight", sample_weight),
-                           ("steps_per_epoch", steps_per_epoch), ("validation_steps", validation_steps)]:
+        for key, value in [("class_weight", class_weight), ("steps_per_epoch", steps_per_epoch),
+                           ("validation_steps", validation_steps)]:
             if value is not None:
                 raise NotImplementedError(f"fit: `{key}` is not supported yet.")
         self._require_compiled()
-        x, y = self._xy(x, y, "fit")
+        x, y, packed_weight = data_module.split_xy(x, y, "fit")
+        sample_weight = sample_weight if sample_weight is not None else packed_weight
         batch_size = self._batch_size(batch_size)
         _check_count("epochs", epochs, minimum=0)
         _check_count("initial_epoch", initial_epoch, minimum=0)
         _check_count("validation_freq", validation_freq, minimum=1)
         verbose = 1 if verbose == "auto" else int(verbose)
+        arrays, target_specs, weight_specs = self._arrays(x, y, sample_weight)
+        count = data_module.sample_count(arrays)
 
+        validation_arrays = None
         if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise ValueError("Expected `validation_data` to be a tuple (x_val, y_val). "
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+                raise ValueError("Expected `validation_data` to be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight). "
                                  f"Received: {type(validation_data).__name__} of length "
                                  f"{len(validation_data) if hasattr(validation_data, '__len__') else '?'}")
-            x_val, y_val = self._xy(validation_data[0], validation_data[1], "validation_data")
+            validation_arrays, v_targets, v_weights = self._arrays(
+                validation_data[0], validation_data[1], validation_data[2] if len(validation_data) == 3 else None,
+                "validation_data")
         elif validation_split:
             if not 0 < validation_split < 1:
                 raise ValueError(f"`validation_split` must be between 0 and 1. Received: {validation_split}")
             # Keras: the last fraction of the data, taken before any shuffling.
-            split_at = int(math.floor(x.shape[0] * (1.0 - validation_split)))
-            if split_at == 0 or split_at == x.shape[0]:
+            split_at = int(math.floor(count * (1.0 - validation_split)))
+            if split_at == 0 or split_at == count:
                 raise ValueError(f"validation_split={validation_split} leaves no training or no validation "
-                                 f"samples out of {x.shape[0]}.")
-            x, x_val = x[:split_at], x[split_at:]
-            y, y_val = y[:split_at], y[split_at:]
-        else:
-            x_val = y_val = None
+                                 f"samples out of {count}.")
+            validation_arrays = data_module.take(arrays, slice(split_at, None))
+            arrays = data_module.take(arrays, slice(None, split_at))
+            v_targets, v_weights = target_specs, weight_specs
 
-        self._ensure_built(x)
-        train = _library.NativeSession(self._engine, _library.MODE_TRAIN, x, y, batch_size=batch_size,
+        objective = self._objective(target_specs, weight_specs)
+        train = _library.NativeSession(self._engine, _library.MODE_TRAIN, arrays, objective, batch_size=batch_size,
                                        shuffle=bool(shuffle), seed=sn_random.next_seed())
         validation = None
-        if x_val is not None:
-            validation = _library.NativeSession(self._engine, _library.MODE_EVALUATE, x_val, y_val,
-                                                batch_size=self._batch_size(validation_batch_size, batch_size))
+        if validation_arrays is not None:
+            validation = _library.NativeSession(
+                self._engine, _library.MODE_EVALUATE, validation_arrays, self._objective(v_targets, v_weights),
+                batch_size=self._batch_size(validation_batch_size, batch_size))
         history = History()
         callback_list = list(callbacks or []) + [history]  # History last, as in Keras
         for callback in callback_list:
@@ -263,7 +285,7 @@ class Model:
                 raise TypeError(f"Expected swiftnet.callbacks.Callback instances. Received: {callback!r}")
             callback.set_model(self)
             callback.set_params({"verbose": verbose, "epochs": epochs, "steps": train.progress()[1]})
-        self.history = history
+        object.__setattr__(self, "history", history)
         self.stop_training = False
         try:
             for callback in callback_list:
@@ -292,7 +314,6 @@ class Model:
             train.close()
             if validation is not None:
                 validation.close()
-            self._description = self._engine.describe()
         return history
 
     def _run_pass(self, session, epoch, verbose, callbacks=(), finalize=True):
@@ -300,6 +321,7 @@ class Model:
         by name, as Keras reports them, and the bar (to be finalised by the caller if not done)."""
         session.begin_epoch(epoch)
         progbar = Progbar(session.progress()[1], verbose=verbose)
+        object.__setattr__(self, "_last_log_names", list(session.names))
         finished = False
         try:
             while not finished:
@@ -320,13 +342,16 @@ class Model:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
         """Loss and metrics on the data: a float (loss only), `[loss, *metrics]`, or a dict."""
-        if sample_weight is not None or steps is not None:
-            raise NotImplementedError("evaluate: `sample_weight` and `steps` are not supported yet.")
+        if steps is not None:
+            raise NotImplementedError("evaluate: `steps` is not supported yet.")
         self._require_compiled()
-        x, y = self._xy(x, y, "evaluate")
-        self._ensure_built(x)
+        x, y, packed_weight = data_module.split_xy(x, y, "evaluate")
+        arrays, target_specs, weight_specs = self._arrays(x, y, sample_weight if sample_weight is not None else packed_weight,
+                                                          "evaluate")
         verbose = 1 if verbose == "auto" else int(verbose)
-        session = _library.NativeSession(self._engine, _library.MODE_EVALUATE, x, y, batch_size=self._batch_size(batch_size))
+        session = _library.NativeSession(self._engine, _library.MODE_EVALUATE, arrays,
+                                         self._objective(target_specs, weight_specs),
+                                         batch_size=self._batch_size(batch_size))
         try:
             logs, _ = self._run_pass(session, 0, verbose)
             ordered = session.logs()  # loss first, then metrics in compile order
@@ -338,41 +363,50 @@ class Model:
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """The model's outputs for `x`, as a float32 array with the batch axis first."""
+        """The model's outputs for `x`: float32 arrays with the batch axis first, in the structure
+        of the model's outputs."""
         if steps is not None:
             raise NotImplementedError("predict: `steps` is not supported yet.")
-        x = as_float32(x, "x")
-        self._ensure_built(x)
+        arrays, _, _ = self._arrays(x, what="predict")
         verbose = 1 if verbose == "auto" else int(verbose)
-        session = _library.NativeSession(self._engine, _library.MODE_PREDICT, x, batch_size=self._batch_size(batch_size))
+        session = _library.NativeSession(self._engine, _library.MODE_PREDICT, arrays, batch_size=self._batch_size(batch_size))
         try:
             self._run_pass(session, 0, verbose)
         finally:
             session.close()
-        return session.output
+        return _tree.pack_like(self._engine_io[1], session.outputs)
 
-    def __call__(self, inputs, training=False):
-        if isinstance(inputs, np.ndarray) or hasattr(inputs, "__array__"):
-            return self.predict(inputs, verbose=0)
-        raise TypeError("Calling a model on symbolic tensors (nesting models) is not supported yet.")
+    def _eager_call(self, args, kwargs):
+        """`model(x)` on arrays: the outputs (inference mode), as arrays with `.numpy()`."""
+        x = args[0]
+        outputs = self.predict(x, batch_size=max(data_module.sample_count(_flat_arrays(x)), 1), verbose=0)
+        return _tree.map_structure(lambda a: np.asarray(a).view(Tensor), outputs)
 
-    # -- weights ----------------------------------------------------------------------------------
+    # -- weights ----------------------------------------------------------------------------------------
+
+    @property
+    def layers(self):
+        return list(self._tracked_layers)
+
+    def _all_layers(self):
+        return self.layers
 
     @property
     def weights(self):
-        return [w for layer in self.layers for w in layer.weights]
-
-    @property
-    def trainable_weights(self):
-        return [w for layer in self.layers for w in layer.trainable_weights]
-
-    @property
-    def non_trainable_weights(self):
-        return [w for layer in self.layers for w in layer.non_trainable_weights]
+        result, seen = [], set()
+        for layer in self._all_layers():
+            for w in layer.weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    result.append(w)
+        for w in self._own_variables:
+            if id(w) not in seen:
+                result.append(w)
+        return result
 
     def get_weights(self):
         """All weights as NumPy arrays, layer by layer in Keras's order."""
-        return [w for layer in self.layers for w in layer.get_weights()]
+        return [w.numpy() for w in self.weights]
 
     def set_weights(self, weights):
         """Sets all weights from arrays in `get_weights()` order (e.g. taken from a Keras model)."""
@@ -380,31 +414,44 @@ class Model:
             raise ValueError("You called `set_weights(weights)` on a model that is not built yet. "
                              "Give it an input shape or call it on data first.")
         weights = list(weights)
-        expected = sum(len(layer.weights) for layer in self.layers)
-        if len(weights) != expected:
-            raise ValueError(f"You called `set_weights(weights)` on model '{self.name}' with a weight list of "
-                             f"length {len(weights)}, but the model was expecting {expected} weights.")
-        position = 0
-        for layer in self.layers:
-            count = len(layer.weights)
-            layer.set_weights(weights[position:position + count])
-            position += count
+        current = self.weights
+        if len(weights) != len(current):
+            raise ValueError(f"You called `set_weights(weights)` on model '{self.name}' with a weight list of length "
+                             f"{len(weights)}, but the model was expecting {len(current)} weights.")
+        for variable, value in zip(current, weights):
+            value = np.asarray(value)
+            if tuple(value.shape) != tuple(variable.shape):
+                owner = variable.path.split("/")[0]
+                raise ValueError(f"Layer {owner} weight shape {tuple(variable.shape)} is not compatible with provided "
+                                 f"weight shape {tuple(value.shape)}.")
+            if value.dtype.kind not in "biuf" or not np.isfinite(value.astype(np.float64)).all():
+                raise ValueError(f"Weights for model '{self.name}' contain NaN or infinite values, or are not numbers.")
+        for variable, value in zip(current, weights):
+            variable.assign(np.asarray(value, dtype=np.float32))
 
     def count_params(self):
         if not self.built:
             raise ValueError(f"You tried to call `count_params` on model '{self.name}', but the model has "
                              "not been built. You can build it manually via: `model.build(input_shape)`.")
-        return sum(layer.count_params() for layer in self.layers)
+        return int(sum(int(np.prod(w.shape, dtype=np.int64)) for w in self.weights))
 
     def _optimizer_state_count(self):
         if self._engine is None:
             return 0
-        return int(self._description_fresh().get("optimizer", {}).get("state_count", 0))
+        return int(self._engine.describe().get("optimizer", {}).get("state_count", 0))
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
         """Prints the layers, their output shapes and parameter counts, as Keras 3 does."""
         print_summary(self, line_length=line_length, print_fn=print_fn)
+
+    def _summary_rows(self):
+        """(layer, output shape or None, connected-to names or None) for the summary table."""
+        rows = []
+        for layer in self.layers:
+            shape = layer.output.shape if layer._inbound_nodes and isinstance(layer.output, KerasTensor) else None
+            rows.append((layer, shape, None))
+        return rows
 
     def get_layer(self, name=None, index=None):
         if index is not None:
@@ -417,3 +464,58 @@ class Model:
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
+
+def _input_for(array):
+    from ..layers.input_layer import Input
+    array = np.asarray(array)
+    dtype = "bool" if array.dtype == np.bool_ else ("float32" if array.dtype.kind == "f" else
+                                                    ("int64" if array.dtype == np.int64 else "int32"))
+    return Input(shape=array.shape[1:], dtype=dtype)
+
+
+def _first_arrays(x):
+    """x with array-likes as arrays (dicts and lists kept), for building from data."""
+    if isinstance(x, dict):
+        return {k: np.asarray(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)) and x and all(hasattr(v, "shape") or isinstance(v, (list, tuple)) for v in x) \
+            and not np.isscalar(x[0]) and isinstance(x[0], np.ndarray):
+        return [np.asarray(v) for v in x]
+    return np.asarray(x)
+
+
+def _flat_arrays(x):
+    return {str(i): np.asarray(a) for i, a in enumerate(_tree.flatten(x))}
+
+
+def _shape_tree(shapes):
+    if isinstance(shapes, dict):
+        return shapes
+    if isinstance(shapes, (list, tuple)) and shapes and isinstance(shapes[0], (list, tuple)):
+        return [tuple(s) for s in shapes]
+    return tuple(shapes)
+
+
+def _output_name(tensor):
+    node = tensor._node
+    layer = getattr(node, "layer", None)
+    return layer.name if layer is not None else (node.name if node is not None and node.name else tensor.name)
+
+
+def _unique(names):
+    seen, result = {}, []
+    for name in names:
+        if name in seen:
+            seen[name] += 1
+            result.append(f"{name}_{seen[name]}")
+        else:
+            seen[name] = 0
+            result.append(name)
+    return result
+
+
+def _check_optimizer(optimizer):
+    """Validates an optimizer's settings in the engine (on a one-op probe model), so that errors
+    surface at `compile()`."""
+    probe = _library.NativeModel({"name": "probe", "inputs": [{"shape": [None, 1]}],
+                                  "graph": {"nodes": [{"input": 0}], "outputs": [[0, 0]]}})
+    probe.compile({"optimizer": optimizer.serialize()})

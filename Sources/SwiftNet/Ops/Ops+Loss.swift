@@ -4,32 +4,17 @@ import Glibc
 import Darwin
 #endif
 
-/// A batch of targets: integer class labels for the sparse loss and metric, values of the
-/// prediction's shape for the others (whichever the compiled settings need).
-public struct Targets {
-    public let values: UnsafePointer<Float>?
-    public let labels: UnsafePointer<Int32>?
-}
-
-/// A Keras loss with "sum_over_batch_size" reduction: the mean over samples (and over any axes
-/// between the batch and the last one) of a per-row value.
-public struct Loss: Equatable {
+/// Keras's built-in losses as one fused op per loss: `loss(y_true, y_pred)` gives the per-sample
+/// value (the mean over the last axis for mse/mae/binary cross-entropy, the sum for categorical
+/// cross-entropy) and its gradient in the same pass. A softmax (sigmoid) output is read through
+/// its logits, which is exact and cannot saturate.
+public struct LossOp: Op, Equatable {
     public enum Kind: String, CaseIterable {
         case meanSquaredError = "mean_squared_error"
         case meanAbsoluteError = "mean_absolute_error"
         case binaryCrossentropy = "binary_crossentropy"
         case categoricalCrossentropy = "categorical_crossentropy"
         case sparseCategoricalCrossentropy = "sparse_categorical_crossentropy"
-
-        var className: String {
-            switch self {
-            case .meanSquaredError: return "MeanSquaredError"
-            case .meanAbsoluteError: return "MeanAbsoluteError"
-            case .binaryCrossentropy: return "BinaryCrossentropy"
-            case .categoricalCrossentropy: return "CategoricalCrossentropy"
-            case .sparseCategoricalCrossentropy: return "SparseCategoricalCrossentropy"
-            }
-        }
     }
 
     public let kind: Kind
@@ -44,49 +29,50 @@ public struct Loss: Equatable {
         self.fromLogits = fromLogits
     }
 
-    /// Resolves `"mse"`, `"categorical_crossentropy"`, `"CategoricalCrossentropy"`, … or
-    /// `{"class_name": …, "config": {"from_logits": …}}`.
-    /// - Throws: `SwiftNetError` (invalid value) for unknown names.
-    public static func from(_ json: JSON) throws -> Loss {
-        let name: String
-        var config = try ConfigReader(owner: "compile", nil)
-        switch json {
-        case .string(let s): name = s
-        case .object:
-            config = try ConfigReader(owner: "compile", json["config"])
-            guard case .some(.string(let s)) = json["class_name"] else {
-                throw SwiftNetError.type("[compile] Expected `loss` to be a name or a loss object.")
-            }
-            name = s
-        default: throw SwiftNetError.type("[compile] Expected `loss` to be a name or a loss object. Received: \(json.serialized)")
+    init(_ attributes: ConfigReader) throws {
+        let name = try attributes.string("kind")
+        guard let kind = Kind(rawValue: name) else {
+            throw attributes.fail("Unknown loss: '\(name)'. Expected one of: \(Kind.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
-        let aliases: [String: Kind] = ["mse": .meanSquaredError, "mae": .meanAbsoluteError]
-        guard let kind = aliases[name] ?? Kind(rawValue: name) ?? Kind.allCases.first(where: { $0.className == name }) else {
-            let known = (Kind.allCases.map(\.rawValue) + ["mse", "mae"]).joined(separator: ", ")
-            throw SwiftNetError.value("[compile] Unknown loss: '\(name)'. Expected one of: \(known).")
-        }
-        return Loss(kind, fromLogits: try config.bool("from_logits", default: false))
+        self.init(kind, fromLogits: try attributes.bool("from_logits", default: false))
     }
 
     public var isSparse: Bool { kind == .sparseCategoricalCrossentropy }
 
-    /// Checks that targets of per-sample shape `target` fit predictions of per-sample shape `prediction`.
-    /// Keras lets (n,) targets stand for (n, 1) ones.
-    public func validate(target: [Int], prediction: [Int]) throws {
-        let predictionCount = prediction.reduce(1, *)
-        let targetCount = target.reduce(1, *)
-        let expected = isSparse ? predictionCount / max(prediction.last ?? 1, 1) : predictionCount
-        guard targetCount == expected else {
-            let what = isSparse ? "one integer label per output row" : "targets of the output's shape"
-            throw SwiftNetError.value(
-                "[\(kind.rawValue)] Expected \(what): output shape \(describeShape(prediction)), "
-                + "received targets of shape \(describeShape(target)).")
-        }
+    /// Per-sample shape: the prediction without its last axis (a rank-1 prediction is a column).
+    func sampleShape<D>(_ prediction: [D]) -> [D] {
+        prediction.count <= 1 ? Array(prediction.prefix(1)) : Array(prediction.dropLast())
     }
 
-    /// The loss of a batch as a scalar tensor that backpropagates into `prediction`
-    /// (or into the logits behind a softmax/sigmoid output, which is exact and cannot saturate).
-    public func callAsFunction(_ prediction: Tensor, target: Targets) throws -> Tensor {
+    public func infer(_ inputs: [TensorSpec]) throws -> [TensorSpec] {
+        try expectInputs(inputs, 2, kind.rawValue)
+        let target = inputs[0], prediction = inputs[1]
+        guard prediction.rank >= 1 else {
+            throw SwiftNetError.value("[\(kind.rawValue)] Expected predictions with a batch axis. Received shape \(describe(prediction.shape)).")
+        }
+        let rows = sampleShape(prediction.shape)
+        // Keras lets (n,) targets stand for (n, 1) ones: only element counts must agree.
+        let expected = isSparse ? TensorSpec(shape: rows).count : prediction.count
+        if let expected, let received = target.count, received != expected {
+            let what = isSparse ? "one integer label per output row" : "targets of the output's shape"
+            throw SwiftNetError.value("[\(kind.rawValue)] Expected \(what): output shape \(describe(prediction.shape)), received targets of shape \(describe(target.shape)).")
+        }
+        if isSparse, prediction.rank >= 2, target.rank > 0 {
+            let leading = target.rank == prediction.rank ? Array(target.shape.dropLast()) : target.shape
+            if leading.count != rows.count || zip(leading, rows).contains(where: { $0 != nil && $1 != nil && $0 != $1 }) {
+                throw SwiftNetError.value("[\(kind.rawValue)] Expected one integer label per output row: output shape \(describe(prediction.shape)), received targets of shape \(describe(target.shape)).")
+            }
+        }
+        return [TensorSpec(shape: rows, dtype: .float32)]
+    }
+
+    public func run(_ inputs: [Tensor], _ context: OpContext) throws -> [Tensor] {
+        [try perSample(target: inputs[0], prediction: try cast(inputs[1], to: .float32, context), context)]
+    }
+
+    /// The loss of every sample (row), backpropagating into the prediction or its logits.
+    func perSample(target: Tensor, prediction: Tensor, _ context: OpContext) throws -> Tensor {
+        _ = try infer([TensorSpec(target), TensorSpec(prediction)])
         var input = prediction
         var logits = fromLogits
         if !fromLogits, let (source, activation) = prediction.activationSource {
@@ -96,42 +82,51 @@ public struct Loss: Equatable {
                 logits = true
             }
         }
-        let rows = input.rows, cols = input.lastDim
-        let out = try Tensor.result(shape: [], of: input)
-        // The gradient of the mean loss is computed with the value, in the same pass.
-        let gradient = out.requiresGrad ? try out.tape!.scratch(input.count) : nil
-        var total = 0.0
+        let cols = prediction.shape.count <= 1 ? 1 : input.lastDim
+        let rows = input.count / max(cols, 1)
+        let out = try Tensor.output(sampleShape(prediction.shape), .float32, of: [input], context)
+        let values = isSparse ? nil : try cast(target, to: .float32, context)
+        // The gradient of each row's loss is computed with its value, in the same pass.
+        let gradient = out.requiresGrad ? try context.tape.scratch(input.count) : nil
         for r in 0..<rows {
             let x = input.data + r * cols
             let g = gradient.map { $0 + r * cols }
+            let loss: Double
             switch kind {
             case .sparseCategoricalCrossentropy:
-                let label = Int(target.labels![r])
-                total += logits ? Loss.softmaxCrossEntropy(x, cols, label: label, target: nil, gradient: g)
-                    : Loss.sparseCrossEntropyOfProbabilities(x, cols, label: label, gradient: g)
+                let label = try classLabel(target, r, classes: cols)
+                loss = logits ? LossOp.softmaxCrossEntropy(x, cols, label: label, target: nil, gradient: g)
+                    : LossOp.sparseCrossEntropyOfProbabilities(x, cols, label: label, gradient: g)
             case .categoricalCrossentropy:
-                let t = target.values! + r * cols
-                total += logits ? Loss.softmaxCrossEntropy(x, cols, label: -1, target: t, gradient: g)
-                    : Loss.crossEntropyOfProbabilities(x, cols, target: t, gradient: g)
+                let t = values!.data + r * cols
+                loss = logits ? LossOp.softmaxCrossEntropy(x, cols, label: -1, target: t, gradient: g)
+                    : LossOp.crossEntropyOfProbabilities(x, cols, target: t, gradient: g)
             case .binaryCrossentropy:
-                total += Loss.binaryCrossEntropy(x, cols, target: target.values! + r * cols, logits: logits, gradient: g)
+                loss = LossOp.binaryCrossEntropy(x, cols, target: values!.data + r * cols, logits: logits, gradient: g)
             case .meanSquaredError, .meanAbsoluteError:
-                total += Loss.regression(x, cols, target: target.values! + r * cols, squared: kind == .meanSquaredError, gradient: g)
+                loss = LossOp.regression(x, cols, target: values!.data + r * cols, squared: kind == .meanSquaredError, gradient: g)
             }
-        }
-        out.data[0] = Float(total / Double(max(rows, 1)))
-        if let gradient {
-            let scale = 1 / Float(max(rows, 1))
-            vectorMap(input.count, gradient, gradient) { $0 * scale }
+            out.data[r] = Float(loss)
         }
         out.onBackward { [input, out] in
-            let seed = out.grad![0]
+            let seeds = out.grad!
             try input.accumulateGradient { gi, accumulate in
-                if accumulate { vectorMap2(input.count, gi, gradient!, gi) { $0 + seed * $1 } }
-                else { vectorMap(input.count, gradient!, gi) { seed * $0 } }
+                for r in 0..<rows {
+                    let seed = seeds[r], src = gradient! + r * cols, dst = gi + r * cols
+                    if accumulate { vectorMap2(cols, dst, src, dst) { $0 + seed * $1 } } else { vectorMap(cols, src, dst) { seed * $0 } }
+                }
             }
         }
         return out
+    }
+
+    /// Row `r`'s integer label, checked against the number of classes.
+    private func classLabel(_ target: Tensor, _ r: Int, classes: Int) throws -> Int {
+        let v = target.scalar(at: r)
+        guard v >= 0, v < Double(classes), v == v.rounded() else {
+            throw SwiftNetError.value("[\(kind.rawValue)] Received a label value of \(v == v.rounded() && abs(v) < 1e18 ? String(Int64(v)) : "\(v)"), which is outside the valid range of [0, \(classes - 1)] (labels must be integers).")
+        }
+        return Int(v)
     }
 
     /// −Σ t·log softmax(z) (or −log softmax(z)[label]); gradient softmax·Σt − t.
@@ -241,3 +236,7 @@ public struct Loss: Equatable {
         return loss / Double(n)
     }
 }
+
+let lossOps: [String: OpRegistry.Factory] = [
+    "loss": { try LossOp($0) },
+]
