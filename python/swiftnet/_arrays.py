@@ -64,5 +64,10 @@ def as_input(data, name, dtype):
     if array.dtype.kind == "f":
         if not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
             raise TypeError(f"Input '{name}' expects integers ({dtype}). Received non-integer values.")
+    limits = np.iinfo(np.int64 if dtype == "int64" else np.int32)
+    if array.size and (array.min() < limits.min or array.max() > limits.max):
+        raise ValueError(f"Input '{name}' expects {dtype} values. Received values from {array.min()} to "
+                         f"{array.max()}, beyond the range of {dtype}.")
+    if array.dtype.kind == "f":
         array = np.ascontiguousarray(array, dtype=np.int64 if dtype == "int64" else np.int32)
     return array

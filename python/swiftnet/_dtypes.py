@@ -42,7 +42,8 @@ def as_engine_array(value, dtype=None):
     if array.dtype.kind not in "biuf":
         raise TypeError(f"Expected numeric values (bool, int or float). Received: dtype={array.dtype}")
     target = numpy_dtype(dtype) if dtype is not None else numpy_dtype(array.dtype.name)
-    return np.ascontiguousarray(array, dtype=target)
+    # np.asarray keeps 0-d arrays 0-d (np.ascontiguousarray would make them 1-d).
+    return np.asarray(array, dtype=target, order="C")
 
 
 def is_float(dtype):

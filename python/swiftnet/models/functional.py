@@ -141,15 +141,47 @@ def _nodes_between(inputs, outputs):
 
 
 def _layers_between(inputs, outputs):
-    layers, seen = [], set()
+    """The layers of the graph in Keras's order (its `map_graph`): by depth from the outputs, deepest
+    first, and within a depth by first visit in a depth-first walk from the outputs. Weight lists
+    follow it, so that weights exchanged with Keras line up."""
+    _nodes_between(inputs, outputs)  # Keras's errors for disconnected graphs and cycles
+    input_ids = {id(t) for t in inputs}
+    finished, order, operation_index = set(), [], {}
+
+    def operation(node):
+        return node.layer if isinstance(node, (_graph.LayerNode, _graph.InputNode)) else node
+
+    def visit(tensor):
+        node = tensor._node
+        if node is None or isinstance(node, _graph.ConstantNode) or id(node) in finished:
+            return
+        if not isinstance(node, _graph.InputNode) and id(tensor) in input_ids:
+            finished.add(id(node))
+            return
+        operation_index.setdefault(id(operation(node)), len(operation_index))
+        if not isinstance(node, _graph.InputNode):
+            for parent in node.inputs:
+                visit(parent)
+        finished.add(id(node))
+        order.append(node)
+
+    for output in outputs:
+        visit(output)
+    node_depth, operation_depth, operations = {}, {}, {}
+    in_graph = {id(node) for node in order}
+    for node in reversed(order):
+        op = operation(node)
+        depth = max(node_depth.setdefault(id(node), 0), operation_depth.get(id(op), 0))
+        operation_depth[id(op)] = depth
+        operations[id(op)] = op
+        node_depth[id(node)] = depth
+        for parent in getattr(node, "inputs", []):
+            if parent._node is not None and id(parent._node) in in_graph:
+                node_depth[id(parent._node)] = max(depth + 1, node_depth.get(id(parent._node), 0))
     for t in inputs:
         layer = t._node.layer
-        if id(layer) not in seen:
-            seen.add(id(layer))
-            layers.append(layer)
-    for node in _nodes_between(inputs, outputs):
-        layer = getattr(node, "layer", None)
-        if layer is not None and id(layer) not in seen:
-            seen.add(id(layer))
-            layers.append(layer)
-    return layers
+        if id(layer) not in operation_depth:
+            operation_depth[id(layer)], operation_index[id(layer)], operations[id(layer)] = 0, -1, layer
+    ordered = sorted(operations, key=lambda key: (-operation_depth[key], operation_index[key]))
+    from ..layers.layer import Layer
+    return [operations[key] for key in ordered if isinstance(operations[key], Layer)]
