@@ -11,10 +11,10 @@ func parallelRows(_ rows: Int, _ cols: Int, _ body: (Range<Int>) -> Void) {
 }
 
 /// Runs `body` over ranges of 0..<count that start at multiples of 16 (whole vectors), in
-/// parallel for large element-wise passes.
-func parallelChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
+/// parallel for large element-wise passes (at least `minChunk` values per thread).
+func parallelChunks(_ count: Int, minChunk: Int = 1 << 16, _ body: (Range<Int>) -> Void) {
     let vectors = (count + vecWidth - 1) / vecWidth
-    parallelFor(vectors, minChunk: 4096) { range in
+    parallelFor(vectors, minChunk: max(1, minChunk / vecWidth)) { range in
         body((range.lowerBound * vecWidth)..<min(count, range.upperBound * vecWidth))
     }
 }

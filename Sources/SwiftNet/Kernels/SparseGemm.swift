@@ -130,9 +130,18 @@ enum SparseGemm {
     }
 
     /// out[m × n] = a[m × k] · b[k × n], two rows at a time: two independent chains keep more
-    /// loads of `b` in flight.
+    /// loads of `b` in flight. Threads take whole pairs of rows, so every row is summed in the
+    /// same order whatever the thread count.
     static func multiplyByRows(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
                                m: Int, n: Int, k: Int) {
+        parallelFor((m + 1) / 2, minChunk: 8) { pairs in
+            let first = 2 * pairs.lowerBound, rows = min(m, 2 * pairs.upperBound) - first
+            multiplyRowRange(a + first * k, b, into: out + first * n, m: rows, n: n, k: k)
+        }
+    }
+
+    private static func multiplyRowRange(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                                         m: Int, n: Int, k: Int) {
         let index = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * (k + 8))
         let value = UnsafeMutablePointer<Float>.allocate(capacity: 2 * (k + 8))
         defer { index.deallocate(); value.deallocate() }

@@ -75,11 +75,14 @@ public struct LossOp: Op, Equatable {
         _ = try infer([TensorSpec(target), TensorSpec(prediction)])
         var input = prediction
         var logits = fromLogits
+        // Softmax probabilities the forward pass already computed, beside their logits.
+        var probabilities: UnsafePointer<Float>? = nil
         if !fromLogits, let (source, activation) = prediction.activationSource {
             if (activation == .softmax && (kind == .categoricalCrossentropy || kind == .sparseCategoricalCrossentropy))
                 || (activation == .sigmoid && kind == .binaryCrossentropy) {
                 input = source
                 logits = true
+                if activation == .softmax { probabilities = UnsafePointer(prediction.data) }
             }
         }
         let cols = prediction.shape.count <= 1 ? 1 : input.lastDim
@@ -91,15 +94,16 @@ public struct LossOp: Op, Equatable {
         for r in 0..<rows {
             let x = input.data + r * cols
             let g = gradient.map { $0 + r * cols }
+            let p = probabilities.map { $0 + r * cols }
             let loss: Double
             switch kind {
             case .sparseCategoricalCrossentropy:
                 let label = try classLabel(target, r, classes: cols)
-                loss = logits ? LossOp.softmaxCrossEntropy(x, cols, label: label, target: nil, gradient: g)
+                loss = logits ? LossOp.softmaxCrossEntropy(x, cols, label: label, target: nil, probabilities: p, gradient: g)
                     : LossOp.sparseCrossEntropyOfProbabilities(x, cols, label: label, gradient: g)
             case .categoricalCrossentropy:
                 let t = values!.data + r * cols
-                loss = logits ? LossOp.softmaxCrossEntropy(x, cols, label: -1, target: t, gradient: g)
+                loss = logits ? LossOp.softmaxCrossEntropy(x, cols, label: -1, target: t, probabilities: p, gradient: g)
                     : LossOp.crossEntropyOfProbabilities(x, cols, target: t, gradient: g)
             case .binaryCrossentropy:
                 loss = LossOp.binaryCrossEntropy(x, cols, target: values!.data + r * cols, logits: logits, gradient: g)
@@ -129,14 +133,24 @@ public struct LossOp: Op, Equatable {
         return Int(v)
     }
 
-    /// −Σ t·log softmax(z) (or −log softmax(z)[label]); gradient softmax·Σt − t.
+    /// −Σ t·log softmax(z) (or −log softmax(z)[label]); gradient softmax·Σt − t. `probabilities`,
+    /// softmax(z) when the forward pass computed it, saves the exponentials: its largest entry
+    /// (at least 1/n) gives log Σ exp z = z_j − log p_j exactly enough.
     static func softmaxCrossEntropy(_ z: UnsafePointer<Float>, _ n: Int, label: Int, target: UnsafePointer<Float>?,
+                                    probabilities: UnsafePointer<Float>? = nil,
                                     gradient: UnsafeMutablePointer<Float>?) -> Double {
-        var m = -Float.infinity
-        for j in 0..<n { m = max(m, z[j]) }
-        var s = 0.0
-        for j in 0..<n { s += Double(expf(z[j] - m)) }
-        let logSum = Double(m) + log(s)
+        let logSum: Double
+        if let probabilities {
+            var top = 0
+            for j in 1..<max(n, 1) where probabilities[j] > probabilities[top] { top = j }
+            logSum = Double(z[top]) - log(Double(probabilities[top]))
+        } else {
+            var m = -Float.infinity
+            for j in 0..<n { m = max(m, z[j]) }
+            var s = 0.0
+            for j in 0..<n { s += Double(expf(z[j] - m)) }
+            logSum = Double(m) + log(s)
+        }
         var loss = 0.0, targetSum: Float = 1
         if let target {
             targetSum = 0
@@ -149,7 +163,7 @@ public struct LossOp: Op, Equatable {
         }
         if let gradient {
             for j in 0..<n {
-                let p = Float(exp(Double(z[j]) - logSum))
+                let p = probabilities?[j] ?? expf(Float(Double(z[j]) - logSum))
                 gradient[j] = p * targetSum - (target?[j] ?? (j == label ? 1 : 0))
             }
         }

@@ -75,7 +75,13 @@ open class Optimizer {
                 let factor = 1 - weightDecay * learningRate
                 vectorMap(w.count, w.data, w.data) { $0 * factor }
             }
-            update(w.data, gradient: w.grad!, count: w.count, slots: slots[i].map(\.pointer), step: iterations)
+            let weight = w.data, gradient = w.grad!, slotPointers = slots[i].map(\.pointer), step = iterations
+            // Element-wise rules: any split gives the same result; whole vectors per thread.
+            parallelChunks(w.count, minChunk: 1 << 14) { range in
+                let start = range.lowerBound
+                update(weight + start, gradient: gradient + start, count: range.count,
+                       slots: slotPointers.map { $0 + start }, step: step)
+            }
         }
     }
 
@@ -85,7 +91,7 @@ open class Optimizer {
 
     private func clipGradients(_ weights: [Tensor]) {
         if let clipValue {
-            for w in weights { vectorMap(w.count, w.grad!, w.grad!) { $0.clamped(lowerBound: Vec(repeating: -clipValue), upperBound: Vec(repeating: clipValue)) } }
+            for w in weights { vectorMap(w.count, w.grad!, w.grad!) { vclamp($0, -clipValue, clipValue) } }
         }
         if let clipNorm {
             for w in weights { scale(w, toNorm: clipNorm, norm: norm(of: [w])) }
@@ -209,7 +215,8 @@ public final class Adam: Optimizer {
             store(mv, m + i)
             store(vv, v + i)
             if let vHat {
-                vv = pointwiseMax(load(vHat + i), vv)
+                let previous = load(vHat + i)
+                vv = vv.replacing(with: previous, where: previous .> vv)
                 store(vv, vHat + i)
             }
             store(load(w + i) - (mv * alpha) / (vv.squareRoot() + eps), w + i)
