@@ -48,8 +48,20 @@ public func sn_session_output_shape(_ session: OpaquePointer?, _ index: Int32, _
     }
 }
 
+@_cdecl("sn_session_output_dtype")
+public func sn_session_output_dtype(_ session: OpaquePointer?, _ index: Int32, _ dtype: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded {
+        let handle = try SessionHandle.from(session)
+        let types = handle.session.outputDTypes
+        guard types.indices.contains(Int(index)) else {
+            throw SwiftNetError.value("Output index \(index) is out of range: the model has \(types.count) outputs.")
+        }
+        try required(dtype, "dtype").pointee = types[Int(index)].rawValue
+    }
+}
+
 @_cdecl("sn_session_set_output")
-public func sn_session_set_output(_ session: OpaquePointer?, _ index: Int32, _ output: UnsafeMutablePointer<Float>?,
+public func sn_session_set_output(_ session: OpaquePointer?, _ index: Int32, _ output: UnsafeMutableRawPointer?,
                                   _ count: Int64) -> Int32 {
     guarded {
         let handle = try SessionHandle.from(session)

@@ -102,6 +102,9 @@ final class OpsTests: XCTestCase {
         try check("einsum", #"{"subscripts": "ij->ji"}"#, [[3, 4]])
         try check("einsum", #"{"subscripts": "ij,ij->i"}"#, [[3, 4], [3, 4]])
         try check("einsum", #"{"subscripts": "ij,jk,kl->il"}"#, [[2, 3], [3, 4], [4, 2]])
+        try check("einsum", #"{"subscripts": "ii->i"}"#, [[3, 3]])
+        try check("einsum", #"{"subscripts": "bii->b"}"#, [[2, 3, 3]])
+        try check("einsum", #"{"subscripts": "...ij,...jk->...ik"}"#, [[2, 1, 2, 3], [3, 3, 4]])
     }
 
     func testLayoutOps() throws {
@@ -169,6 +172,7 @@ final class OpsTests: XCTestCase {
         XCTAssertThrowsError(try infer("matmul", "{}", [[2, 3], [4, 5]])) { XCTAssertTrue("\($0)".contains("Inner dimensions")) }
         XCTAssertThrowsError(try infer("sum", #"{"axis": 3}"#, [[2, 3]])) { XCTAssertTrue("\($0)".contains("out of bounds")) }
         XCTAssertThrowsError(try infer("reshape", #"{"shape": [5, -1]}"#, [[2, 3]]))
-        XCTAssertThrowsError(try OpRegistry.make("einsum", attributes: JSON.parse(#"{"subscripts": "ii->i"}"#)))
+        XCTAssertThrowsError(try OpRegistry.make("einsum", attributes: JSON.parse(#"{"subscripts": "i,j->?"}"#)))
+        XCTAssertEqual(try infer("einsum", #"{"subscripts": "ii->i"}"#, [[3, 3]]), [3])
     }
 }

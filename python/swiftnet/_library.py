@@ -56,7 +56,8 @@ SIGNATURES = {
     "sn_dataset_free": (None, [_handle]),
     "sn_session_create": (ctypes.c_int32, [_handle, _handle, ctypes.c_char_p, ctypes.POINTER(_handle)]),
     "sn_session_output_shape": (ctypes.c_int32, [_handle, ctypes.c_int32, _c_int64_p, ctypes.c_int32, _c_int32_p]),
-    "sn_session_set_output": (ctypes.c_int32, [_handle, ctypes.c_int32, _c_float_p, ctypes.c_int64]),
+    "sn_session_output_dtype": (ctypes.c_int32, [_handle, ctypes.c_int32, _c_int32_p]),
+    "sn_session_set_output": (ctypes.c_int32, [_handle, ctypes.c_int32, ctypes.c_void_p, ctypes.c_int64]),
     "sn_session_free": (None, [_handle]),
     "sn_session_begin_epoch": (ctypes.c_int32, [_handle, ctypes.c_int64]),
     "sn_session_run": (ctypes.c_int32, [_handle, ctypes.c_int64, ctypes.c_double, _c_int32_p]),
@@ -299,7 +300,7 @@ class NativeSession:
             dataset.close()
         self.handle = handle
         self.model = model
-        self.outputs = []
+        self._buffers = []
         if mode == MODE_PREDICT:
             index = 0
             while True:
@@ -307,11 +308,20 @@ class NativeSession:
                 rank = ctypes.c_int32(0)
                 if lib.sn_session_output_shape(self.handle, index, shape, 16, ctypes.byref(rank)) != OK:
                     break
-                out = np.empty(tuple(shape[i] for i in range(rank.value)), dtype=np.float32)
-                check(lib.sn_session_set_output(self.handle, index, float_pointer(out), out.size))
-                self.outputs.append(out)
+                dtype = ctypes.c_int32(0)
+                check(lib.sn_session_output_dtype(self.handle, index, ctypes.byref(dtype)))
+                # Bool outputs arrive as float32 0/1 (see `outputs`).
+                storage = {1: np.int32, 2: np.int64}.get(dtype.value, np.float32)
+                out = np.empty(tuple(shape[i] for i in range(rank.value)), dtype=storage)
+                check(lib.sn_session_set_output(self.handle, index, out.ctypes.data_as(ctypes.c_void_p), out.size))
+                self._buffers.append((out, dtype.value == DTYPE_BOOL))
                 index += 1
         self.names = json.loads(read_text(lib.sn_session_log_names, self.handle))
+
+    @property
+    def outputs(self):
+        """The predictions written so far, one array per model output, in the output's dtype."""
+        return [buffer != 0 if is_bool else buffer for buffer, is_bool in self._buffers]
 
     def close(self):
         handle, self.handle = getattr(self, "handle", None), None

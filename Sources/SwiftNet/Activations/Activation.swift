@@ -52,10 +52,10 @@ public enum Activation: String, CaseIterable {
             return x.replacing(with: x * Activation.leakySlope, where: x .< 0)
         case .softplus: return VectorMath.softplus(x)
         case .swish: return x * VectorMath.sigmoid(x)
-        case .relu6: return x.clamped(lowerBound: Vec(repeating: 0), upperBound: Vec(repeating: 6))
+        case .relu6: return vclamp(x, 0, 6)
         case .softsign: return x / (1 + vabs(x))
         case .hardSigmoid:
-            return ((x + 3) * (1.0 / 6.0)).clamped(lowerBound: Vec(repeating: 0), upperBound: Vec(repeating: 1))
+            return vclamp((x + 3) * (1.0 / 6.0), 0, 1)
         case .exponential: return VectorMath.exp(x)
         }
     }

@@ -9,6 +9,14 @@ import Darwin
 typealias Vec = SIMD16<Float>
 let vecWidth = Vec.scalarCount
 
+/// `v` limited to [lo, hi] lane by lane, NaN lanes left NaN (`SIMD.clamped` runs a generic
+/// per-lane loop).
+@inline(__always)
+func vclamp(_ v: Vec, _ lo: Float, _ hi: Float) -> Vec {
+    let raised = v.replacing(with: Vec(repeating: lo), where: v .< lo)
+    return raised.replacing(with: Vec(repeating: hi), where: raised .> hi)
+}
+
 /// |x| lane-wise, by clearing the sign bits.
 @inline(__always)
 func vabs(_ x: Vec) -> Vec {
@@ -19,7 +27,7 @@ enum VectorMath {
     /// e^x; 0 below -87.3, +inf above 88.7.
     @inline(__always)
     static func exp(_ x: Vec) -> Vec {
-        let clamped = x.clamped(lowerBound: Vec(repeating: -87.33654), upperBound: Vec(repeating: 88.72283))
+        let clamped = vclamp(x, -87.33654, 88.72283)
         let n = (clamped * 1.442695041).rounded(.toNearestOrEven)
         // Cody–Waite reduction: r = x - n·ln2 in two parts keeps r exact.
         var r = clamped - n * 0.693359375
@@ -38,6 +46,7 @@ enum VectorMath {
         var result = p * unsafeBitCast(exponent, to: Vec.self)
         result.replace(with: 0, where: x .< -87.33654)
         result.replace(with: .infinity, where: x .> 88.72283)
+        result.replace(with: x, where: x .!= x)  // NaN stays NaN
         return result
     }
 
@@ -157,19 +166,25 @@ func vectorMap3(_ count: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Floa
 enum Reduce {
     /// Σ src[0..<count], summed in 16 float lanes (4 accumulators) and added up in double.
     static func sum(_ src: UnsafePointer<Float>, _ count: Int) -> Float {
-        var a0 = Vec(), a1 = Vec(), a2 = Vec(), a3 = Vec()
-        var i = 0
-        while i + 4 * vecWidth <= count {
-            let p = UnsafeRawPointer(src + i)
-            a0 += p.loadUnaligned(as: Vec.self)
-            a1 += p.loadUnaligned(fromByteOffset: 64, as: Vec.self)
-            a2 += p.loadUnaligned(fromByteOffset: 128, as: Vec.self)
-            a3 += p.loadUnaligned(fromByteOffset: 192, as: Vec.self)
-            i += 4 * vecWidth
-        }
-        let lanes = (a0 + a1) + (a2 + a3)
         var total = 0.0
-        for lane in 0..<vecWidth { total += Double(lanes[lane]) }
+        var i = 0
+        // Float lanes add at most 64 values each before joining the double total, so long sums
+        // keep float32 accuracy (as NumPy's pairwise sum does).
+        let block = 64 * 4 * vecWidth
+        while i + 4 * vecWidth <= count {
+            var a0 = Vec(), a1 = Vec(), a2 = Vec(), a3 = Vec()
+            let end = min(count, i + block)
+            while i + 4 * vecWidth <= end {
+                let p = UnsafeRawPointer(src + i)
+                a0 += p.loadUnaligned(as: Vec.self)
+                a1 += p.loadUnaligned(fromByteOffset: 64, as: Vec.self)
+                a2 += p.loadUnaligned(fromByteOffset: 128, as: Vec.self)
+                a3 += p.loadUnaligned(fromByteOffset: 192, as: Vec.self)
+                i += 4 * vecWidth
+            }
+            let lanes = (a0 + a1) + (a2 + a3)
+            for lane in 0..<vecWidth { total += Double(lanes[lane]) }
+        }
         while i < count {
             total += Double(src[i])
             i += 1

@@ -15,10 +15,26 @@ enum UnaryKind: String, CaseIterable {
     case arcsin, arccos, arctan, sinh, cosh, arctanh, arcsinh, reciprocal, floor, ceil, round, erf
     case logicalNot = "logical_not", isnan, isinf, isfinite
 
-    /// Ops that keep integer inputs integer; the others compute in float32 (NumPy's rule).
-    var keepsIntegers: Bool { [.negative, .abs, .square, .sign, .floor, .ceil, .round].contains(self) }
-    var returnsBool: Bool { [.logicalNot, .isnan, .isinf, .isfinite].contains(self) }
-    var differentiable: Bool { !returnsBool && ![.sign, .floor, .ceil, .round].contains(self) }
+    /// Ops that keep integer inputs integer; the others (floor and ceil too, as Keras) compute in
+    /// float32.
+    var keepsIntegers: Bool {
+        switch self {
+        case .negative, .abs, .square, .sign, .round: return true
+        default: return false
+        }
+    }
+    var returnsBool: Bool {
+        switch self {
+        case .logicalNot, .isnan, .isinf, .isfinite: return true
+        default: return false
+        }
+    }
+    var differentiable: Bool {
+        switch self {
+        case .sign, .floor, .ceil, .round: return false
+        default: return !returnsBool
+        }
+    }
 
     func value(_ x: Float) -> Float {
         switch self {
@@ -92,7 +108,7 @@ enum UnaryKind: String, CaseIterable {
         case .abs: return x < 0 ? 0 &- x : x
         case .square: return x &* x
         case .sign: return x > 0 ? 1 : (x < 0 ? -1 : 0)
-        default: return x  // floor, ceil, round of integers
+        default: return x  // round of integers
         }
     }
 }
@@ -103,6 +119,9 @@ struct UnaryOp: Op {
     func outputType(_ input: DType) -> DType {
         if kind.returnsBool { return .bool }
         if kind.keepsIntegers && input.isInteger { return input }
+        // Bools, as NumPy: |b| is b, b² counts in int32.
+        if input == .bool && kind == .abs { return .bool }
+        if input == .bool && kind == .square { return .int32 }
         return .float32
     }
 
@@ -120,6 +139,7 @@ struct UnaryOp: Op {
 func unary(_ kind: UnaryKind, _ x: Tensor, _ context: OpContext) throws -> Tensor {
     let type = UnaryOp(kind: kind).outputType(x.dtype)
     if type.isInteger {
+        let x = try cast(x, to: type, context)
         let out = try Tensor.output(x.shape, type, of: [x], context)
         if type == .int32 { for i in 0..<x.count { out.int32s[i] = kind.integer(x.int32s[i]) } }
         else { for i in 0..<x.count { out.int64s[i] = kind.integer(x.int64s[i]) } }
@@ -157,9 +177,17 @@ enum BinaryKind: String, CaseIterable {
     case logicalAnd = "logical_and", logicalOr = "logical_or", logicalXor = "logical_xor"
 
     var isComparison: Bool {
-        [.equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .logicalAnd, .logicalOr, .logicalXor].contains(self)
+        switch self {
+        case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual: return true
+        default: return isLogical
+        }
     }
-    var isLogical: Bool { [.logicalAnd, .logicalOr, .logicalXor].contains(self) }
+    var isLogical: Bool {
+        switch self {
+        case .logicalAnd, .logicalOr, .logicalXor: return true
+        default: return false
+        }
+    }
     var differentiable: Bool { !isComparison && self != .floorDivide }
 
     @inline(__always)
@@ -218,7 +246,8 @@ enum BinaryKind: String, CaseIterable {
             let r = a % b
             return r != 0 && ((r < 0) != (b < 0)) ? r + b : r
         case .power:
-            if b < 0 { return a == 1 ? 1 : 0 }
+            // Negative exponents: only ±1 have integer reciprocals.
+            if b < 0 { return a == 1 ? 1 : (a == -1 ? (b & 1 == 0 ? 1 : -1) : 0) }
             var result: T = 1, base = a, exponent = b
             while exponent > 0 {
                 if exponent & 1 == 1 { result = result &* base }
@@ -242,12 +271,21 @@ enum BinaryKind: String, CaseIterable {
         }
     }
 
+    /// On two bools, add and maximum are `or`, multiply and minimum `and` (NumPy keeps bool).
+    var booleanForm: BinaryKind? {
+        switch self {
+        case .add, .maximum: return .logicalOr
+        case .multiply, .minimum: return .logicalAnd
+        default: return nil
+        }
+    }
+
     /// The dtype the operands are computed in.
     func computeType(_ a: DType, _ b: DType) -> DType {
         if isLogical { return .bool }
         let promoted = DType.promoted(a, b)
         if self == .divide || self == .arctan2 { return .float32 }
-        if promoted == .bool && !isComparison { return .int32 }
+        if promoted == .bool && !isComparison { return booleanForm == nil ? .int32 : .bool }
         return promoted
     }
 
@@ -274,6 +312,7 @@ struct BinaryOp: Op {
 
 /// `kind` of `a` and `b` broadcast against each other.
 func binary(_ kind: BinaryKind, _ a: Tensor, _ b: Tensor, _ context: OpContext) throws -> Tensor {
+    if a.dtype == .bool, b.dtype == .bool, let logical = kind.booleanForm { return try binary(logical, a, b, context) }
     guard let shape = broadcastShape(a.shape, b.shape) else {
         throw SwiftNetError.value("[\(kind.rawValue)] Cannot broadcast shapes \(describe(a.shape.map { $0 })) and \(describe(b.shape.map { $0 })).")
     }
@@ -487,7 +526,7 @@ struct ClipOp: Op {
         let source = x.dtype == .float32 ? x : try cast(x, to: .float32, context)
         let out = try Tensor.output(x.shape, .float32, of: [source], context)
         let lo = Float(max(low, -Double(Float.greatestFiniteMagnitude) * 2)), hi = Float(min(high, Double(Float.greatestFiniteMagnitude) * 2))
-        vectorMap(x.count, source.data, out.data) { $0.clamped(lowerBound: Vec(repeating: lo), upperBound: Vec(repeating: hi)) }
+        vectorMap(x.count, source.data, out.data) { vclamp($0, lo, hi) }
         out.onBackward { [source, out] in
             let g = out.grad!
             try source.accumulateGradient { gx, accumulate in

@@ -294,8 +294,11 @@ struct StackOp: Op {
         guard let first = inputs.first else { throw SwiftNetError.value("[stack] Expected at least one input.") }
         let expand = ExpandDimsOp(axes: [axis])
         let expanded = try inputs.map { TensorSpec(shape: try expand.outShape($0.shape, one: 1), dtype: $0.dtype) }
-        guard inputs.allSatisfy({ $0.rank == first.rank }) else {
-            throw SwiftNetError.value("[stack] All inputs must have the same shape. Received: \(inputs.map { describe($0.shape) }.joined(separator: ", ")).")
+        let sameShapes = inputs.allSatisfy { spec in
+            spec.rank == first.rank && zip(spec.shape, first.shape).allSatisfy { $0 == nil || $1 == nil || $0 == $1 }
+        }
+        guard sameShapes else {
+            throw SwiftNetError.value("[stack] All inputs must have the same shape. Received shapes: \(inputs.map { describe($0.shape) }.joined(separator: ", ")).")
         }
         return try ConcatenateOp(axis: try resolveAxis(axis, rank: first.rank + 1, "stack")).infer(expanded)
     }
@@ -576,6 +579,13 @@ struct BroadcastToOp: Op {
         let lifted = try reshape(x, Array(repeating: 1, count: offset) + x.shape)
         return [try AxisMaps(maps: maps).gather(lifted, fill: 0, context)]
     }
+}
+
+/// `x` broadcast to `shape` (same rank; size-1 axes stretched), with its gradient.
+func broadcast(_ x: Tensor, to shape: [Int], _ context: OpContext) throws -> Tensor {
+    if x.shape == shape { return x }
+    let maps = zip(x.shape, shape).map { size, target in size == 1 ? Array(repeating: 0, count: target) : Array(0..<target) }
+    return try AxisMaps(maps: maps).gather(x, fill: 0, context)
 }
 
 let layoutOps: [String: OpRegistry.Factory] = [

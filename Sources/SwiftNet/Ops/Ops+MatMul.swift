@@ -31,15 +31,24 @@ public func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
     return out
 }
 
+/// The dtype a product of `a` and `b` computes in: integers stay integers (exactly), anything
+/// else is float32.
+func productType(_ a: DType, _ b: DType) -> DType {
+    a.isInteger && b.isInteger ? DType.promoted(a, b) : .float32
+}
+
 /// NumPy's `matmul`: 1-D operands are promoted to matrices and their axis dropped again; leading
-/// (batch) axes broadcast. Integer operands compute in float32.
+/// (batch) axes broadcast. Two integer operands give an exact integer product.
 func matmulGeneral(_ x: Tensor, _ y: Tensor, _ context: OpContext) throws -> Tensor {
-    let a0 = try cast(x, to: .float32, context), b0 = try cast(y, to: .float32, context)
+    let type = productType(x.dtype, y.dtype)
+    let a0 = try cast(x, to: type, context), b0 = try cast(y, to: type, context)
     let spec = try MatMulOp().infer([TensorSpec(a0), TensorSpec(b0)])[0]
     let a = a0.shape.count == 1 ? try reshape(a0, [1, a0.shape[0]]) : a0
     let b = b0.shape.count == 1 ? try reshape(b0, [b0.shape[0], 1]) : b0
     let result: Tensor
-    if b.shape.count == 2 {
+    if type.isInteger {
+        result = try integerMatmul(a, b, context)
+    } else if b.shape.count == 2 {
         result = try matmul(a, b)  // the Dense product: leading axes of a are rows
     } else {
         result = try batchedMatmul(a, b, context)
@@ -47,30 +56,53 @@ func matmulGeneral(_ x: Tensor, _ y: Tensor, _ context: OpContext) throws -> Ten
     return try reshape(result, spec.shape.map { $0! })
 }
 
-/// a [..., m, k] · b [..., k, n] with broadcast batch axes, one BLAS product per batch.
-private func batchedMatmul(_ a: Tensor, _ b: Tensor, _ context: OpContext) throws -> Tensor {
+/// The batch shape of a [..., m, k] · b [..., k, n] and the (a, b) element offsets of the matrices
+/// every output matrix multiplies, in order.
+private func batchPairs(_ a: Tensor, _ b: Tensor) throws -> (batch: [Int], pairs: [(Int, Int)]) {
     let m = a.shape[a.shape.count - 2], k = a.shape.last!, n = b.shape.last!
     let aBatch = Array(a.shape.dropLast(2)), bBatch = Array(b.shape.dropLast(2))
     guard let batch = broadcastShape(aBatch, bBatch) else {
         throw SwiftNetError.value("[matmul] Batch axes \(aBatch) and \(bBatch) do not broadcast.")
     }
-    let out = try Tensor.output(batch + [m, n], .float32, of: [a, b], context)
+    if batch.isEmpty { return (batch, [(0, 0)]) }
     let aStrides = broadcastStrides(aBatch, to: batch), bStrides = broadcastStrides(bBatch, to: batch)
-    // The (a, b) matrix offsets of every output matrix, in order.
     var pairs: [(Int, Int)] = []
-    let batchCount = batch.reduce(1, *)
-    if batch.isEmpty {
-        pairs = [(0, 0)]
-    } else {
-        forEachRow(batch, aStrides, bStrides) { _, ao, bo in
-            let inner = batch.last!
-            for j in 0..<inner { pairs.append(((ao + j * aStrides.last!) * m * k, (bo + j * bStrides.last!) * k * n)) }
+    forEachRow(batch, aStrides, bStrides) { _, ao, bo in
+        for j in 0..<batch.last! { pairs.append(((ao + j * aStrides.last!) * m * k, (bo + j * bStrides.last!) * k * n)) }
+    }
+    return (batch, pairs)
+}
+
+/// The exact product of two integer tensors (a [..., m, k], b [..., k, n], same dtype), wrapping on
+/// overflow as NumPy does; integers carry no gradient.
+private func integerMatmul(_ a: Tensor, _ b: Tensor, _ context: OpContext) throws -> Tensor {
+    let m = a.shape[a.shape.count - 2], k = a.shape.last!, n = b.shape.last!
+    let (batch, pairs) = try batchPairs(a, b)
+    let out = try Tensor.output(batch + [m, n], a.dtype, of: [], context)
+    func multiply<T: FixedWidthInteger>(_ x: UnsafeMutablePointer<T>, _ y: UnsafeMutablePointer<T>, _ z: UnsafeMutablePointer<T>) {
+        for (p, (ao, bo)) in pairs.enumerated() {
+            for i in 0..<m {
+                let row = z + p * m * n + i * n
+                row.update(repeating: 0, count: n)
+                for e in 0..<k {
+                    let v = x[ao + i * k + e], brow = y + bo + e * n
+                    for j in 0..<n { row[j] = row[j] &+ v &* brow[j] }
+                }
+            }
         }
     }
+    if a.dtype == .int32 { multiply(a.int32s, b.int32s, out.int32s) } else { multiply(a.int64s, b.int64s, out.int64s) }
+    return out
+}
+
+/// a [..., m, k] · b [..., k, n] with broadcast batch axes, one BLAS product per batch.
+private func batchedMatmul(_ a: Tensor, _ b: Tensor, _ context: OpContext) throws -> Tensor {
+    let m = a.shape[a.shape.count - 2], k = a.shape.last!, n = b.shape.last!
+    let (batch, pairs) = try batchPairs(a, b)
+    let out = try Tensor.output(batch + [m, n], .float32, of: [a, b], context)
     for (i, (ao, bo)) in pairs.enumerated() {
         Gemm.multiply(a.data + ao, b.data + bo, into: out.data + i * m * n, m: m, n: n, k: k)
     }
-    _ = batchCount
     out.onBackward { [a, b, out] in
         let g = out.grad!
         let ga = a.requiresGrad ? try a.gradientForAccumulation() : nil
@@ -101,7 +133,7 @@ struct MatMulOp: Op {
         var shape = batch + [a[a.count - 2], b.last!]
         if dropColumn { shape.removeLast() }
         if dropRow { shape.remove(at: shape.count - (dropColumn ? 1 : 2)) }
-        return [TensorSpec(shape: shape, dtype: .float32)]
+        return [TensorSpec(shape: shape, dtype: productType(inputs[0].dtype, inputs[1].dtype))]
     }
 
     func run(_ inputs: [Tensor], _ context: OpContext) throws -> [Tensor] {
@@ -139,9 +171,11 @@ struct EinsumOp: Op {
         }
         inputsLabels = try sides[0].split(separator: ",", omittingEmptySubsequences: false).map { try labels(Array($0)) }
         outputLabels = sides.count == 2 ? try labels(sides[1]) : nil
-        for l in inputsLabels where Set(l).count != l.count {
-            throw attributes.fail("Repeated indices within one operand (diagonals) are not supported: '\(text)'.")
-        }
+    }
+
+    /// How an index is named in messages (the ellipsis's axes have digits for names).
+    private func describeIndex(_ c: Character) -> String {
+        c.isNumber ? "Broadcast axis (under '...')" : "Index '\(c)'"
     }
 
     /// Labels with the ellipsis expanded into `rank`-specific names (digits never clash with letters).
@@ -183,17 +217,19 @@ struct EinsumOp: Op {
         for (spec, l) in zip(inputs, labels) {
             for (d, c) in zip(spec.shape, l) {
                 if let known = sizes[c] ?? nil, let d, known != d, known != 1, d != 1 {
-                    throw SwiftNetError.value("[einsum] Index '\(c)' has sizes \(known) and \(d).")
+                    throw SwiftNetError.value("[einsum] \(describeIndex(c)) has sizes \(known) and \(d).")
                 }
                 if sizes[c] == nil || (sizes[c]! == 1 && d != nil) { sizes[c] = d }
             }
         }
-        return [TensorSpec(shape: output.map { sizes[$0] ?? nil }, dtype: .float32)]
+        let type = inputs.allSatisfy { $0.dtype.isInteger } ? inputs.map(\.dtype).reduce(inputs[0].dtype, DType.promoted) : .float32
+        return [TensorSpec(shape: output.map { sizes[$0] ?? nil }, dtype: type)]
     }
 
     func run(_ inputs: [Tensor], _ context: OpContext) throws -> [Tensor] {
         let (labels, output) = try plan(inputs.map { $0.shape.count })
-        var operands = try zip(inputs, labels).map { (try cast($0, to: .float32, context), $1) }
+        let type = try infer(inputs.map(TensorSpec.init))[0].dtype
+        var operands = try zip(inputs, labels).map { try diagonal(try cast($0, to: type, context), $1, context) }
         while operands.count > 1 {
             let (a, la) = operands.removeFirst(), (b, lb) = operands.removeFirst()
             let later = Set(operands.flatMap { $0.1 } + output)
@@ -207,8 +243,28 @@ struct EinsumOp: Op {
         return [result]
     }
 
+    /// `t` with every index repeated in `l` reduced to its diagonal (`ii->i`), with the labels left.
+    private func diagonal(_ t: Tensor, _ l: [Character], _ context: OpContext) throws -> (Tensor, [Character]) {
+        var t = t, l = l
+        while let c = l.first(where: { c in l.filter { $0 == c }.count > 1 }) {
+            let first = l.firstIndex(of: c)!, second = l[(first + 1)...].firstIndex(of: c)!
+            let n = t.shape[first]
+            guard t.shape[second] == n else {
+                throw SwiftNetError.value("[einsum] \(describeIndex(c)) has sizes \(n) and \(t.shape[second]).")
+            }
+            let others = l.indices.filter { $0 != first && $0 != second }
+            let moved = try transpose(t, others + [first, second], context)
+            let flat = try reshape(moved, others.map { t.shape[$0] } + [n * n])
+            let positions = try Tensor.output([n], .int32, of: [], context)
+            for i in 0..<n { positions.int32s[i] = Int32(i * (n + 1)) }
+            t = try take(flat, positions, axis: others.count, context)
+            l = others.map { l[$0] } + [c]
+        }
+        return (t, l)
+    }
+
     /// a·b over their shared indices not in `keep`: the result's indices are batch (shared, kept),
-    /// a's own, then b's own.
+    /// a's own, then b's own. A shared index of size 1 in one operand broadcasts.
     private func contract(_ a: Tensor, _ la: [Character], _ b: Tensor, _ lb: [Character], keep: Set<Character>,
                           _ context: OpContext) throws -> (Tensor, [Character]) {
         // Indices only one operand has and nothing later needs are summed first.
@@ -217,13 +273,21 @@ struct EinsumOp: Op {
             if drop.isEmpty { return (t, l) }
             return (try reduce(.sum, t, axes: drop, keepdims: false, context), l.enumerated().filter { !drop.contains($0.offset) }.map(\.element))
         }
-        let (a1, l1) = try prune(a, la, lb), (b1, l2) = try prune(b, lb, la)
+        var (a1, l1) = try prune(a, la, lb), (b1, l2) = try prune(b, lb, la)
         let batch = l1.filter { l2.contains($0) && keep.contains($0) }
         let summed = l1.filter { l2.contains($0) && !keep.contains($0) }
         let aOwn = l1.filter { !l2.contains($0) }, bOwn = l2.filter { !l1.contains($0) }
         func size(_ t: Tensor, _ l: [Character], _ c: Character) -> Int { t.shape[l.firstIndex(of: c)!] }
         for c in batch + summed where size(a1, l1, c) != size(b1, l2, c) {
-            throw SwiftNetError.value("[einsum] Index '\(c)' has sizes \(size(a1, l1, c)) and \(size(b1, l2, c)).")
+            let sa = size(a1, l1, c), sb = size(b1, l2, c)
+            guard sa == 1 || sb == 1 else {
+                throw SwiftNetError.value("[einsum] \(describeIndex(c)) has sizes \(sa) and \(sb).")
+            }
+            if sa == 1 {
+                a1 = try broadcast(a1, to: l1.map { $0 == c ? sb : size(a1, l1, $0) }, context)
+            } else {
+                b1 = try broadcast(b1, to: l2.map { $0 == c ? sa : size(b1, l2, $0) }, context)
+            }
         }
         let at = try transpose(a1, (batch + aOwn + summed).map { l1.firstIndex(of: $0)! }, context)
         let bt = try transpose(b1, (batch + summed + bOwn).map { l2.firstIndex(of: $0)! }, context)

@@ -26,11 +26,18 @@ struct ActivationOp: Op {
     func infer(_ inputs: [TensorSpec]) throws -> [TensorSpec] {
         try expectInputs(inputs, 1, name)
         if name == "softmax" || name == "log_softmax" { _ = try resolveAxis(axis, rank: inputs[0].rank, name) }
-        return [TensorSpec(shape: inputs[0].shape, dtype: .float32)]
+        return [TensorSpec(shape: inputs[0].shape, dtype: keepsIntegers(inputs[0].dtype) ? inputs[0].dtype : .float32)]
     }
 
+    /// relu of integers is integer (as in Keras); every other activation computes in float32.
+    private func keepsIntegers(_ dtype: DType) -> Bool { dtype.isInteger && name == "relu" }
+
     func run(_ inputs: [Tensor], _ context: OpContext) throws -> [Tensor] {
-        [try activate(try cast(inputs[0], to: .float32, context), context)]
+        let x = inputs[0]
+        if keepsIntegers(x.dtype) {
+            return [try binary(.maximum, x, try filled([], x.dtype, 0, context), context)]
+        }
+        return [try activate(try cast(x, to: .float32, context), context)]
     }
 
     private func activate(_ x: Tensor, _ context: OpContext) throws -> Tensor {

@@ -5,13 +5,26 @@ enum ReductionKind: String, CaseIterable {
     case sum, mean, max, min, prod, any, all, argmax, argmin
 
     var returnsIndex: Bool { self == .argmax || self == .argmin }
-    var differentiable: Bool { [.sum, .mean, .max, .min, .prod].contains(self) }
+    var differentiable: Bool {
+        switch self {
+        case .sum, .mean, .max, .min, .prod: return true
+        default: return false
+        }
+    }
+    /// Kinds that pick an element, so an empty axis has no answer.
+    var picksAnElement: Bool {
+        switch self {
+        case .max, .min, .argmax, .argmin: return true
+        default: return false
+        }
+    }
 
     func outputType(_ input: DType) -> DType {
         switch self {
         case .any, .all: return .bool
         case .argmax, .argmin: return .int32
         case .mean: return .float32
+        case .max, .min: return input
         default: return input == .bool ? .int32 : input
         }
     }
@@ -58,8 +71,9 @@ struct ReduceOp: Op {
 /// are, else a permuted copy. Returns the floats (or raw memory), outer and group sizes.
 private func grouped(_ x: Tensor, axes: [Int], _ context: OpContext) throws -> (UnsafeRawPointer, Int, Int) {
     let group = axes.reduce(1) { $0 * x.shape[$1] }
-    let outer = group == 0 ? 0 : x.count / group
     let rank = x.shape.count
+    // Counted from the kept axes: reducing over an empty axis still gives every output a value.
+    let outer = (0..<rank).filter { !axes.contains($0) }.reduce(1) { $0 * x.shape[$1] }
     let suffix = axes == Array((rank - axes.count)..<rank)
     if suffix { return (UnsafeRawPointer(x.raw), outer, group) }
     let perm = (0..<rank).filter { !axes.contains($0) } + axes
@@ -80,7 +94,7 @@ func reduce(_ kind: ReductionKind, _ x: Tensor, axes: [Int]?, keepdims: Bool, _ 
     let outShape = flatIndex ? (keepdims ? Array(repeating: 1, count: x.shape.count) : [])
         : reducedShape(x.shape, axes: resolved, keepdims: keepdims, one: 1)
     let type = kind.outputType(x.dtype)
-    if [.max, .min, .argmax, .argmin, .prod].contains(kind) && !resolved.isEmpty && resolved.contains(where: { x.shape[$0] == 0 }) {
+    if kind.picksAnElement && !resolved.isEmpty && resolved.contains(where: { x.shape[$0] == 0 }) {
         throw SwiftNetError.value("[\(op)] Cannot reduce over an empty axis: the input has shape \(describe(x.shape.map { $0 })).")
     }
     let out = try Tensor.output(outShape, type, of: kind.differentiable ? [x] : [], context)
@@ -102,37 +116,49 @@ func reduce(_ kind: ReductionKind, _ x: Tensor, axes: [Int]?, keepdims: Bool, _ 
     } else {
         values = memory.assumingMemoryBound(to: Float.self)
     }
+    // Sums and products of bools count in int32: computed in the float scratch, converted below.
+    let countsBools = (kind == .sum || kind == .prod) && x.dtype == .bool
+    let results = countsBools ? try context.tape.scratch(outer) : out.data
     for r in 0..<outer {
         let row = values + r * group
         switch kind {
-        case .sum: out.data[r] = Reduce.sum(row, group)
-        case .mean: out.data[r] = group == 0 ? .nan : Float(Double(Reduce.sum(row, group)) / Double(group))
+        case .sum: results[r] = Reduce.sum(row, group)
+        case .mean: results[r] = group == 0 ? .nan : Float(Double(Reduce.sum(row, group)) / Double(group))
         case .max, .min:
             var best = row[0]
             for j in 1..<max(group, 1) where (kind == .max ? row[j] > best : row[j] < best) || row[j].isNaN { best = row[j]; if best.isNaN { break } }
-            out.data[r] = best
+            results[r] = best
         case .prod:
             var p = 1.0
             for j in 0..<group { p *= Double(row[j]) }
-            out.data[r] = Float(p)
+            results[r] = Float(p)
         case .any:
             var hit: Float = 0
             for j in 0..<group where row[j] != 0 { hit = 1; break }
-            out.data[r] = hit
+            results[r] = hit
         case .all:
             var all: Float = 1
             for j in 0..<group where row[j] == 0 { all = 0; break }
-            out.data[r] = all
+            results[r] = all
         case .argmax, .argmin:
             var best = 0
             for j in 1..<max(group, 1) where (kind == .argmax ? row[j] > row[best] : row[j] < row[best]) || (row[j].isNaN && !row[best].isNaN) { best = j }
             out.int32s[r] = Int32(best)
         }
     }
+    if countsBools { for r in 0..<outer { out.int32s[r] = saturatingInteger(Double(results[r]), as: Int32.self) } }
     guard kind.differentiable, out.requiresGrad else { return out }
     let keptShape = reducedShape(x.shape, axes: resolved, keepdims: true, one: 1)
     out.onBackward { [x, out] in
         let n = x.count
+        if out.count == 1 && (kind == .sum || kind == .mean) {
+            // A whole-tensor sum or mean (a loss): every element gets the same gradient.
+            let v = Vec(repeating: out.grad![0] / (kind == .mean ? Float(max(group, 1)) : 1))
+            try x.accumulateGradient { gx, accumulate in
+                if accumulate { vectorMap(n, gx, gx) { $0 + v } } else { gx.update(repeating: v[0], count: n) }
+            }
+            return
+        }
         let g = try broadcastValues(Tensor(viewing: out.gradientTensor(), shape: keptShape, requiresGrad: false), to: x.shape, context)
         let full = try context.tape.scratch(n)
         switch kind {

@@ -32,7 +32,10 @@ public final class Session {
     let seed: UInt64
     /// Predict's output shapes (samples first) and the buffers it writes (set by `setOutput`).
     public let outputShapes: [[Int]]
-    private var outputs: [UnsafeMutablePointer<Float>?]
+    /// The dtype of each output: predictions are written in it (bool as float32 0/1).
+    public let outputDTypes: [DType]
+    private var outputs: [UnsafeMutableRawPointer?]
+    private var trainableWeights: [Tensor] = []
     /// Scratch for reading metric results between steps.
     private let resultTape = Tape()
 
@@ -107,6 +110,7 @@ public final class Session {
         self.shuffle = shuffle && mode == .train
         self.seed = seed
         self.outputShapes = outputShapes
+        outputDTypes = outputSpecs.map(\.dtype)
         outputs = Array(repeating: nil, count: outputShapes.count)
         // Training and evaluation check all data before the first step, so that bad data fails
         // before any update; predictions change nothing and are checked batch by batch only.
@@ -149,14 +153,15 @@ public final class Session {
     }()
 
     /// Sets the buffer predict writes output `index` into; it holds exactly that output's elements.
-    public func setOutput(_ index: Int, _ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
+    /// Where a predict session writes output `index`: `count` elements of its dtype (`outputDTypes`).
+    public func setOutput(_ index: Int, _ buffer: UnsafeMutableRawPointer, count: Int) throws {
         guard mode == .predict else { throw SwiftNetError.value("Only predict sessions write outputs.") }
         guard outputShapes.indices.contains(index) else {
             throw SwiftNetError.value("Output index \(index) is out of range: the model has \(outputShapes.count) outputs.")
         }
         let needed = outputShapes[index].reduce(1, *)
         guard count == needed else {
-            throw SwiftNetError.value("Expected an output buffer of \(needed) floats for shape \(describeShape(outputShapes[index], batch: false)). Received: \(count).")
+            throw SwiftNetError.value("Expected an output buffer of \(needed) elements for shape \(describeShape(outputShapes[index], batch: false)). Received: \(count).")
         }
         outputs[index] = buffer
     }
@@ -193,6 +198,8 @@ public final class Session {
             throw SwiftNetError.state("[predict] Set the buffer of output \(missing) before running.")
         }
         if lossSums.count != (objective?.lossNames.count ?? 0) { beginEpoch(0) }
+        // Trainability cannot change while the session runs (the model is locked).
+        trainableWeights = mode == .train ? model.trainableWeights : []
         let start = Session.now()
         var steps = 0
         while position < samples && steps < maxSteps {
@@ -216,8 +223,19 @@ public final class Session {
             return array.dtype == .float32 && dtype == .bool ? try cast(view, to: .bool, OpContext(tape: tape, training: false, seed: 0)) : view
         }
         let tensor = try tape.input(shape: shape, dtype: array.dtype == .float32 && dtype == .bool ? .bool : array.dtype)
+        let rowBytes = size * bytes
+        if rowBytes <= 64 && rowBytes % 4 == 0 {
+            // Short rows (labels, a few features): a word loop beats a memcpy call per row.
+            let target = tensor.raw.assumingMemoryBound(to: UInt32.self), words = rowBytes / 4
+            for (i, s) in picked.enumerated() {
+                for w in 0..<words {
+                    target[i * words + w] = array.data.loadUnaligned(fromByteOffset: s * rowBytes + w * 4, as: UInt32.self)
+                }
+            }
+            return tensor
+        }
         for (i, s) in picked.enumerated() {
-            copyElements(array.data + s * size * bytes, tensor.raw + i * size * bytes, count: size, bytes: bytes)
+            copyElements(array.data + s * rowBytes, tensor.raw + i * rowBytes, count: size, bytes: bytes)
         }
         return tensor
     }
@@ -248,11 +266,9 @@ public final class Session {
                 guard prediction.shape.first == n else {
                     throw SwiftNetError.value("[predict] Output '\(model.outputNames[i])' has no batch axis (shape \(describeShape(prediction.shape, batch: false))).")
                 }
-                let target = outputs[i]! + position * perSample
-                switch prediction.dtype {
-                case .float32, .bool: target.update(from: prediction.data, count: prediction.count)
-                default: for j in 0..<prediction.count { target[j] = Float(prediction.scalar(at: j)) }
-                }
+                let start = position * perSample
+                let value = try cast(prediction, to: outputDTypes[i], OpContext(tape: tape, training: false, seed: 0))
+                copyElements(value.raw, outputs[i]! + start * value.dtype.byteSize, count: value.count, bytes: value.dtype.byteSize)
             }
             samplesSeen += n
             return
@@ -281,7 +297,7 @@ public final class Session {
             }
         }, scope: objective.scope, tape: tape, training: training, stepSeed: stepSeed)
         if training {
-            let weights = model.trainableWeights
+            let weights = trainableWeights
             for w in weights { w.clearGradient() }
             try tape.backward(from: losses[0])
             try model.optimizer!.apply(to: weights)

@@ -170,8 +170,12 @@ int32_t sn_session_create(sn_model *model, sn_dataset *dataset, const char *opti
 /* The shape a predict session writes for output `index` (samples first); *rank receives its rank. */
 int32_t sn_session_output_shape(sn_session *session, int32_t index, int64_t *shape, int32_t capacity, int32_t *rank);
 
-/* The buffer a predict session writes output `index` into, holding exactly its element count. */
-int32_t sn_session_set_output(sn_session *session, int32_t index, float *output, int64_t count);
+/* The dtype (SN_DTYPE_*) of output `index`; bool outputs are written as float32 0/1. */
+int32_t sn_session_output_dtype(sn_session *session, int32_t index, int32_t *dtype);
+
+/* The buffer a predict session writes output `index` into: exactly its element count of its dtype
+ * (float32 for SN_DTYPE_FLOAT32 and SN_DTYPE_BOOL, int32_t, int64_t). */
+int32_t sn_session_set_output(sn_session *session, int32_t index, void *output, int64_t count);
 
 /* Releases a session. NULL is ignored. */
 void sn_session_free(sn_session *session);

@@ -36,6 +36,12 @@ def operand(value, like=None):
         return np.asarray(value, dtype=_dtypes.numpy_dtype(dtype))
     if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
         value = value.numpy()
+    if isinstance(value, (list, tuple)):
+        # Python integers become int32 as in Keras (int64 only when they need it).
+        array = np.asarray(value)
+        if array.dtype == np.int64 and array.size and -2**31 <= array.min() and array.max() < 2**31:
+            return array.astype(np.int32)
+        return _dtypes.as_engine_array(array)
     return _dtypes.as_engine_array(value)
 
 
@@ -85,3 +91,11 @@ def axis_attr(axis):
     if isinstance(axis, (list, tuple)):
         return [int(a) for a in axis]
     return int(axis)
+
+
+def normalize_axis(axis, rank, op):
+    """`axis` in 0..<rank (negative counts from the end), or a ValueError naming `op`."""
+    axis = int(axis)
+    if not -rank <= axis < rank:
+        raise ValueError(f"{op}: axis {axis} is out of bounds for a tensor of rank {rank}.")
+    return axis % rank

@@ -52,6 +52,9 @@ def getitem(x, key):
             result_axis += 1
         elif isinstance(k, (int, np.integer)):
             i = int(k)
+            size = shape_of(x)[axis]
+            if size is not None and not -size <= i < size:
+                raise IndexError(f"Index {i} is out of bounds for axis {axis} with size {size}.")
             slices.append([i, i + 1 if i != -1 else None, 1])
             squeeze.append(axis)
             axis += 1

@@ -46,15 +46,20 @@ def leaky_relu(x, negative_slope=0.2):
 
 
 def softmax(x, axis=-1):
-    if isinstance(axis, (list, tuple)):
-        if len(axis) != 1:
-            raise NotImplementedError("softmax over several axes is not supported.")
-        axis = axis[0]
-    return run("softmax", [x], {"axis": int(axis)})
+    """exp(x) normalised to sum to 1 over `axis` (an int or a tuple of axes)."""
+    if isinstance(axis, (list, tuple)) and len(axis) != 1:
+        # Over several axes: the exponentials of x − max, over their sum (a composite).
+        shifted = np_ops.subtract(x, np_ops.stop_gradient(np_ops.max(x, axis=tuple(axis), keepdims=True)))
+        e = np_ops.exp(shifted)
+        return np_ops.divide(e, np_ops.sum(e, axis=tuple(axis), keepdims=True))
+    return run("softmax", [x], {"axis": int(axis[0] if isinstance(axis, (list, tuple)) else axis)})
 
 
 def log_softmax(x, axis=-1):
-    return run("log_softmax", [x], {"axis": int(axis)})
+    """x − logsumexp(x) over `axis` (an int or a tuple of axes)."""
+    if isinstance(axis, (list, tuple)) and len(axis) != 1:
+        return np_ops.subtract(x, np_ops.logsumexp(x, axis=tuple(axis), keepdims=True))
+    return run("log_softmax", [x], {"axis": int(axis[0] if isinstance(axis, (list, tuple)) else axis)})
 
 
 def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _dtypes
 from ..keras_tensor import KerasTensor
-from ._dispatch import axis_attr, dtype_of, run, shape_of
+from ._dispatch import axis_attr, dtype_of, normalize_axis, run, shape_of
 
 
 def _unary(name):
@@ -92,8 +92,15 @@ def divide_no_nan(x1, x2):
 
 
 def round(x, decimals=0):
+    """Round half to even to `decimals` places; integers stay integers (rounded to tens, hundreds,
+    ... for negative `decimals`)."""
     if decimals == 0:
         return run("round", [x])
+    if _dtypes.is_int(dtype_of(x)):
+        if decimals > 0:
+            return run("round", [x])
+        scale = 10.0 ** -decimals
+        return cast(multiply(run("round", [divide(x, scale)]), scale), dtype_of(x))
     scale = 10.0 ** decimals
     return divide(run("round", [multiply(x, scale)]), scale)
 
@@ -101,6 +108,9 @@ def round(x, decimals=0):
 def clip(x, x_min, x_max):
     """Values limited to [x_min, x_max]; tensors as bounds broadcast like maximum/minimum."""
     if isinstance(x_min, (int, float)) and isinstance(x_max, (int, float)):
+        # A float bound makes integer values float (Keras's weak-type promotion).
+        if _dtypes.is_int(dtype_of(x)) and builtins.any(isinstance(b, float) for b in (x_min, x_max)):
+            x = cast(x, "float32")
         return run("clip", [x], {"x_min": float(x_min), "x_max": float(x_max)})
     return minimum(maximum(x, x_min), x_max)
 
@@ -154,8 +164,13 @@ def argmin(x, axis=None, keepdims=False):
 
 
 def average(x, axis=None, weights=None):
+    """The weighted mean over `axis`; 1-D `weights` along a single axis apply along it (NumPy)."""
     if weights is None:
         return mean(x, axis=axis)
+    rank = len(shape_of(x))
+    if isinstance(axis, (int, np.integer)) and len(shape_of(weights)) == 1 and rank > 1:
+        axis = normalize_axis(axis, rank, "average")
+        weights = reshape(weights, [-1 if a == axis else 1 for a in range(rank)])
     return divide(sum(multiply(x, weights), axis=axis), sum(multiply(ones_like(x), weights), axis=axis))
 
 
@@ -232,6 +247,7 @@ def transpose(x, axes=None):
 
 def swapaxes(x, axis1, axis2):
     rank = len(shape_of(x))
+    axis1, axis2 = normalize_axis(axis1, rank, "swapaxes"), normalize_axis(axis2, rank, "swapaxes")
     perm = list(range(rank))
     perm[axis1], perm[axis2] = perm[axis2], perm[axis1]
     return transpose(x, perm)
@@ -239,8 +255,11 @@ def swapaxes(x, axis1, axis2):
 
 def moveaxis(x, source, destination):
     rank = len(shape_of(x))
-    source = [s % rank for s in np.atleast_1d(source)]
-    destination = [d % rank for d in np.atleast_1d(destination)]
+    source = [normalize_axis(s, rank, "moveaxis") for s in np.atleast_1d(source)]
+    destination = [normalize_axis(d, rank, "moveaxis") for d in np.atleast_1d(destination)]
+    if len(source) != len(destination) or len(set(source)) != len(source) or len(set(destination)) != len(destination):
+        raise ValueError(f"moveaxis: `source` and `destination` must be distinct axes, as many of each. "
+                         f"Received: source={source}, destination={destination}")
     order = [a for a in range(rank) if a not in source]
     for d, s in sorted(zip(destination, source)):
         order.insert(d, s)
@@ -260,6 +279,9 @@ def ravel(x):
 
 
 def concatenate(xs, axis=0):
+    """Joins tensors along `axis`; `axis=None` flattens them first."""
+    if axis is None:
+        return run("concatenate", [reshape(x, (-1,)) for x in xs], {"axis": 0})
     return run("concatenate", list(xs), {"axis": int(axis)})
 
 
@@ -268,15 +290,24 @@ def stack(x, axis=0):
 
 
 def split(x, indices_or_sections, axis=0):
+    """`indices_or_sections`: a number of equal sections, or the indices (a sequence or 1-D array)
+    where to cut."""
     sections = indices_or_sections
-    attrs = {"axis": int(axis),
-             "indices_or_sections": [int(i) for i in sections] if isinstance(sections, (list, tuple)) else int(sections)}
-    count = len(sections) + 1 if isinstance(sections, (list, tuple)) else int(sections)
+    if np.ndim(sections) == 1:
+        sections = [int(i) for i in np.asarray(sections)]
+    elif np.ndim(sections) == 0:
+        sections = int(sections)
+    else:
+        raise ValueError(f"`indices_or_sections` must be an integer or a 1-D list of indices. Received: {indices_or_sections!r}")
+    attrs = {"axis": int(axis), "indices_or_sections": sections}
+    count = len(sections) + 1 if isinstance(sections, list) else sections
     results = run("split", [x], attrs, outputs=None)
     return list(results)[:count]
 
 
 def take(x, indices, axis=None):
+    if _dtypes.is_float(dtype_of(indices)):
+        indices = cast(indices, "int32")  # as Keras does
     return run("take", [x, indices], {} if axis is None else {"axis": int(axis)})
 
 
@@ -292,7 +323,19 @@ def tile(x, repeats):
 
 
 def repeat(x, repeats, axis=None):
-    attrs = {"repeats": int(repeats)}
+    """Repeats each element `repeats` times (one count for all, or one per element along `axis`)."""
+    if np.ndim(repeats) > 0 and np.size(repeats) != 1:
+        if axis is None:
+            x, axis = reshape(x, (-1,)), 0
+        size = shape_of(x)[axis]
+        counts = np.asarray(repeats).astype(np.int64).reshape(-1)
+        if size is None or counts.size != size or (counts < 0).any():
+            raise ValueError(f"`repeats` must give one non-negative count per element along axis {axis} "
+                             f"(size {size}). Received: {np.asarray(repeats).tolist()}")
+        # The copies are a gather of each index as often as it repeats.
+        return take(x, np.repeat(np.arange(size, dtype=np.int32), counts), axis=axis)
+    repeats = int(np.asarray(repeats).reshape(-1)[0]) if np.ndim(repeats) else int(repeats)
+    attrs = {"repeats": repeats}
     if axis is not None:
         attrs["axis"] = int(axis)
     return run("repeat", [x], attrs)
@@ -319,16 +362,29 @@ def broadcast_to(x, shape):
 
 def flip(x, axis=None):
     rank = len(shape_of(x))
-    axes = range(rank) if axis is None else [a % rank for a in np.atleast_1d(axis)]
+    axes = range(rank) if axis is None else [normalize_axis(a, rank, "flip") for a in np.atleast_1d(axis)]
     key = tuple(builtins.slice(None, None, -1) if a in axes else builtins.slice(None) for a in range(rank))
     from ._indexing import getitem
     return getitem(x, key)
 
 
 def slice(inputs, start_indices, shape):
-    """keras.ops.slice: the block of `shape` starting at `start_indices` (static integers)."""
+    """keras.ops.slice: the block of `shape` starting at `start_indices` (static integers). As in
+    JAX, a start too close to the end moves back so that the block fits."""
     from ._indexing import strided_slice
-    return strided_slice(inputs, [[int(s), int(s) + int(n), 1] for s, n in zip(start_indices, shape)])
+    sizes = shape_of(inputs)
+    if len(start_indices) != len(sizes) or len(shape) != len(sizes):
+        raise ValueError(f"slice: `start_indices` and `shape` need one entry per axis of the input (rank {len(sizes)}). "
+                         f"Received: start_indices={list(start_indices)}, shape={list(shape)}")
+    bounds = []
+    for start, length, size in zip(start_indices, shape, sizes):
+        start, length = int(start), int(length)
+        if size is not None:
+            if not 0 <= length <= size:
+                raise ValueError(f"slice: a block of size {length} does not fit an axis of size {size}.")
+            start = builtins.min(builtins.max(start, 0), size - length)
+        bounds.append([start, start + length, 1])
+    return strided_slice(inputs, bounds)
 
 
 def cast(x, dtype):
@@ -353,7 +409,15 @@ def arange(start, stop=None, step=1, dtype=None):
 def full(shape, fill_value, dtype=None):
     shape = [int(d) for d in np.atleast_1d(shape)] if np.ndim(shape) or not isinstance(shape, (int, np.integer)) \
         else [int(shape)]
-    return run("full", [], {"shape": shape, "fill_value": float(fill_value), "dtype": _dtypes.standardize_dtype(dtype)})
+    return run("full", [], {"shape": shape, "fill_value": _fill_value(fill_value, dtype),
+                            "dtype": _dtypes.standardize_dtype(dtype)})
+
+
+def _fill_value(value, dtype):
+    """A fill value as the engine reads it (a double): integers beyond 2**53 would change."""
+    if isinstance(value, (int, np.integer)) and builtins.abs(int(value)) > 2 ** 53:
+        raise ValueError(f"Fill values beyond ±2**53 cannot be represented exactly. Received: {value}")
+    return float(value)
 
 
 def zeros(shape, dtype=None):
@@ -367,7 +431,7 @@ def ones(shape, dtype=None):
 def _like(name, x, dtype, fill_value=None):
     attrs = {} if dtype is None else {"dtype": _dtypes.standardize_dtype(dtype)}
     if fill_value is not None:
-        attrs["fill_value"] = float(fill_value)
+        attrs["fill_value"] = _fill_value(fill_value, dtype)
     return run(name, [x], attrs)
 
 
