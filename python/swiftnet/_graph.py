@@ -74,7 +74,9 @@ class LayerNode(Node):
         self.layer = layer
         self.args = args
         self.kwargs = kwargs
-        self.inputs = [t for t in _tree.flatten((args, kwargs)) if isinstance(t, KerasTensor)]
+        # A traced call also reads the masks its inputs carry; an engine layer only its inputs.
+        self.inputs = [t for t in _tree.flatten((args, kwargs)) if isinstance(t, KerasTensor)] \
+            if getattr(layer, "_engine_layer", False) else call_inputs((args, kwargs))
 
     @property
     def training(self):
@@ -120,13 +122,29 @@ def current_scope():
     return stack[-1] if stack else None
 
 
+def call_inputs(structure):
+    """The symbolic tensors a layer call reads: those in `structure`, then the masks they carry
+    (which layers called inside a traced `call` see, as in Keras)."""
+    tensors = [t for t in _tree.flatten(structure) if isinstance(t, KerasTensor)]
+    masks = []
+    for t in tensors:
+        mask = getattr(t, "_keras_mask", None)
+        if isinstance(mask, KerasTensor) and not any(mask is m for m in tensors + masks):
+            masks.append(mask)
+    return tensors + masks
+
+
 def placeholders(structure):
-    """Fresh symbolic stand-ins with the specs of the tensors in `structure` (other leaves kept)."""
-    def make(leaf):
-        if isinstance(leaf, KerasTensor):
-            return PlaceholderNode(leaf.name).make_outputs([(leaf.shape, leaf.dtype)])[0]
-        return leaf
-    return _tree.map_structure(make, structure)
+    """Fresh symbolic stand-ins for the tensors of `structure` (other leaves kept), carrying
+    stand-ins of their masks: (the structure of stand-ins, the stand-ins in `call_inputs` order)."""
+    originals = call_inputs(structure)
+    stand_ins = {id(t): PlaceholderNode(t.name).make_outputs([(t.shape, t.dtype)])[0] for t in originals}
+    for t in originals:
+        mask = getattr(t, "_keras_mask", None)
+        if isinstance(mask, KerasTensor):
+            stand_ins[id(t)]._keras_mask = stand_ins[id(mask)]
+    mapped = _tree.map_structure(lambda leaf: stand_ins[id(leaf)] if isinstance(leaf, KerasTensor) else leaf, structure)
+    return mapped, [stand_ins[id(t)] for t in originals]
 
 
 # -- the builder of engine graphs ---------------------------------------------------------------

@@ -77,7 +77,16 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 
 def dropout(inputs, rate, noise_shape=None, seed=None):
     """inputs with each value zeroed with probability `rate` and the rest scaled by 1/(1 − rate)."""
-    if noise_shape is not None:
-        raise NotImplementedError("random.dropout: `noise_shape` is not supported yet.")
     from .ops._dispatch import run
-    return run("random.dropout", [inputs], {"rate": float(rate), "seed": _seed(seed)})
+    attrs = {"rate": float(rate), "seed": _seed(seed)}
+    if noise_shape is not None:
+        attrs["noise_shape"] = _noise_shape(noise_shape)
+    return run("random.dropout", [inputs], attrs)
+
+
+def _noise_shape(noise_shape):
+    """Keras's `noise_shape` for the engine: None entries (the input's size) become -1."""
+    try:
+        return [-1 if d is None else int(d) for d in noise_shape]
+    except TypeError:
+        raise ValueError(f"`noise_shape` must be a tuple of integers or None. Received: noise_shape={noise_shape!r}") from None

@@ -8,7 +8,9 @@ public final class Tape {
     public private(set) var isRecording = false
     /// Training mode: dropout and augmentation are active, batch norm uses batch statistics.
     public private(set) var training = false
-    private var records: [(output: Tensor, backward: () throws -> Void)] = []
+    /// Each op's gradient closure with the output(s) it starts from: it runs once any of them has
+    /// a gradient (ops with several outputs list the others in `also`).
+    private var records: [(output: Tensor, also: [Tensor]?, backward: () throws -> Void)] = []
 
     public init() {}
 
@@ -39,13 +41,14 @@ public final class Tape {
     /// Uninitialised scratch memory for `count` floats, valid for this step.
     func scratch(_ count: Int) throws -> UnsafeMutablePointer<Float> { try arena.allocate(count) }
 
-    func record(_ output: Tensor, _ backward: @escaping () throws -> Void) {
-        records.append((output, backward))
+    func record(_ output: Tensor, also: [Tensor]? = nil, _ backward: @escaping () throws -> Void) {
+        records.append((output, also, backward))
     }
 
     /// Runs the recorded gradients in reverse, starting from `root`'s gradient, which must be set.
     public func backward() throws {
-        for record in records.reversed() where record.output.hasGradient {
+        for record in records.reversed()
+        where record.output.hasGradient || (record.also?.contains { $0.hasGradient } ?? false) {
             try record.backward()
         }
     }

@@ -251,14 +251,7 @@ extension Tensor {
     /// A step-tape view of a weight or variable: gradients reaching it are added to the
     /// variable's persistent gradient buffer.
     static func read(_ variable: Tensor, tape: Tape, trainable: Bool) -> Tensor {
-        let view = Tensor(viewing: variable, tape: tape, requiresGrad: trainable && tape.isRecording)
-        view.onBackward { [view, variable] in
-            let g = view.grad!
-            try variable.accumulateGradient { gv, accumulate in
-                if accumulate { vectorMap2(variable.count, gv, g, gv) { $0 + $1 } } else { gv.update(from: g, count: variable.count) }
-            }
-        }
-        return view
+        Tensor(viewing: variable, tape: tape, requiresGrad: trainable && tape.isRecording)
     }
 }
 

@@ -34,7 +34,8 @@ public enum OpRegistry {
 
     private static let factories: [String: Factory] = {
         var table: [String: Factory] = [:]
-        for family in [elementwiseOps, reductionOps, layoutOps, indexOps, creationOps, matmulOps, nnOps, randomOps, lossOps] {
+        for family in [elementwiseOps, reductionOps, layoutOps, indexOps, creationOps, matmulOps, nnOps, randomOps, lossOps,
+                       recurrentOps] {
             table.merge(family) { first, _ in first }
         }
         return table

@@ -85,22 +85,45 @@ func resolveReshape(_ target: [Int], count: Int?, _ op: String, from shape: [Int
     return target.map { $0 }
 }
 
+/// `reshape(x, shape)`. With a second input `like` and `leading` n, the new shape starts with
+/// like's first n sizes (known only when the step runs, e.g. batch and time around a
+/// `TimeDistributed` layer) followed by `shape`.
 struct ReshapeOp: Op {
     let target: [Int]
+    let leading: Int
 
     init(_ attributes: ConfigReader) throws {
         target = try attributes.intList("shape")
+        leading = try attributes.int("leading", default: 0)
+        guard leading >= 0 else { throw attributes.fail("Expected leading >= 0. Received: \(leading)") }
+    }
+
+    private func fullTarget(_ like: [Int?]?) throws -> [Int?] {
+        guard leading > 0 else { return target.map { $0 } }
+        guard let like, like.count >= leading else {
+            throw SwiftNetError.value("[reshape] `leading`=\(leading) needs a second input of rank >= \(leading).")
+        }
+        return Array(like.prefix(leading)) + target.map { $0 }
     }
 
     func infer(_ inputs: [TensorSpec]) throws -> [TensorSpec] {
-        try expectInputs(inputs, 1, "reshape")
+        try expectInputs(inputs, leading > 0 ? 2 : 1, "reshape")
+        let full = try fullTarget(leading > 0 ? inputs[1].shape : nil)
+        if full.contains(where: { $0 == nil }) {
+            // Sizes known only at run time: only the known ones are checked now.
+            guard full.filter({ $0 == -1 }).count <= 1 else {
+                throw SwiftNetError.value("[reshape] The new shape may hold one -1 and otherwise non-negative sizes. Received: \(target)")
+            }
+            return [TensorSpec(shape: full.map { $0 == -1 ? nil : $0 }, dtype: inputs[0].dtype)]
+        }
         // A batch-like leading -1 keeps an unknown count unknown.
-        return [TensorSpec(shape: try resolveReshape(target, count: inputs[0].count, "reshape", from: inputs[0].shape),
+        return [TensorSpec(shape: try resolveReshape(full.map { $0! }, count: inputs[0].count, "reshape", from: inputs[0].shape),
                            dtype: inputs[0].dtype)]
     }
 
     func run(_ inputs: [Tensor], _ context: OpContext) throws -> [Tensor] {
-        let shape = try resolveReshape(target, count: inputs[0].count, "reshape", from: inputs[0].shape.map { $0 }).map { $0! }
+        let full = try fullTarget(leading > 0 ? inputs[1].shape.map { $0 } : nil).map { $0! }
+        let shape = try resolveReshape(full, count: inputs[0].count, "reshape", from: inputs[0].shape.map { $0 }).map { $0! }
         return [try reshape(inputs[0], shape)]
     }
 }

@@ -81,5 +81,6 @@ let nnOps: [String: OpRegistry.Factory] = {
     for name in names where name != "linear" {
         table[name] = { try ActivationOp(name, $0) }
     }
+    table["layer_normalization"] = { try LayerNormOp($0) }
     return table
 }()

@@ -1,12 +1,27 @@
 /// Inverted dropout: zeroes each value with probability `rate` and scales the rest by 1/(1-rate),
-/// so inference needs no rescaling. The mask is kept for the gradient.
-public func dropout(_ x: Tensor, rate: Float, generator: inout RandomGenerator) throws -> Tensor {
+/// so inference needs no rescaling. The mask is kept for the gradient. With `noiseShape` (one
+/// entry per axis: 1 to share the draw along that axis, -1 or the axis size for one per position),
+/// whole slices drop together, as Keras's `noise_shape`.
+public func dropout(_ x: Tensor, rate: Float, noiseShape: [Int]? = nil, generator: inout RandomGenerator) throws -> Tensor {
+    let draws: [Int] = try noiseShape.map { shape in
+        guard shape.count == x.shape.count, zip(shape, x.shape).allSatisfy({ $0 == -1 || $0 == 1 || $0 == $1 }) else {
+            throw SwiftNetError.value("[dropout] `noise_shape` \(shape) does not fit inputs of shape \(describe(x.shape.map { $0 })): each entry must be 1, None or the input's size.")
+        }
+        return zip(shape, x.shape).map { $0 == -1 ? $1 : $0 }
+    } ?? x.shape
     let out = try Tensor.result(shape: x.shape, of: x)
     let heapMask = out.tape == nil ? try FloatBuffer(capacity: x.count) : nil
     let mask = try out.tape?.scratch(x.count) ?? heapMask!.pointer
     let scale = 1 / (1 - rate)
-    for i in 0..<x.count {
-        mask[i] = generator.uniform() >= rate ? scale : 0
+    let drawn = draws.reduce(1, *)
+    if drawn == x.count {
+        for i in 0..<x.count { mask[i] = generator.uniform() >= rate ? scale : 0 }
+    } else {
+        var small = [Float](repeating: 0, count: drawn)
+        for i in 0..<drawn { small[i] = generator.uniform() >= rate ? scale : 0 }
+        small.withUnsafeBufferPointer { s in
+            floatBinary(s.baseAddress!, draws, s.baseAddress!, draws, x.shape, into: mask) { a, _ in a }
+        }
     }
     vectorMap2(x.count, x.data, mask, out.data) { $0 * $1 }
     out.onBackward { [x, out, heapMask] in
@@ -29,11 +44,13 @@ struct RandomOp: Op {
     let shape: [Int]
     let a: Float, b: Float
     let rate: Float
+    let noiseShape: [Int]?
     let seed: UInt64
     let dtype: DType
 
     init(_ kind: Kind, _ attributes: ConfigReader) throws {
         self.kind = kind
+        noiseShape = attributes.has("noise_shape") ? try attributes.intList("noise_shape") : nil
         if kind == .dropout {
             shape = []
             rate = try attributes.float("rate")
@@ -70,7 +87,7 @@ struct RandomOp: Op {
     func run(_ inputs: [Tensor], _ context: OpContext) throws -> [Tensor] {
         var generator = RandomGenerator(seed: seed, stream: context.seed)
         if kind == .dropout {
-            return [try dropout(try cast(inputs[0], to: .float32, context), rate: rate, generator: &generator)]
+            return [try dropout(try cast(inputs[0], to: .float32, context), rate: rate, noiseShape: noiseShape, generator: &generator)]
         }
         let out = try Tensor.output(shape, .float32, of: [], context)
         for i in 0..<out.count {

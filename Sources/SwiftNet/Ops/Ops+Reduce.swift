@@ -98,11 +98,41 @@ func reduce(_ kind: ReductionKind, _ x: Tensor, axes: [Int]?, keepdims: Bool, _ 
         throw SwiftNetError.value("[\(op)] Cannot reduce over an empty axis: the input has shape \(describe(x.shape.map { $0 })).")
     }
     let out = try Tensor.output(outShape, type, of: kind.differentiable ? [x] : [], context)
+    if (kind == .sum || kind == .mean) && x.dtype == .float32, let first = resolved.first, first > 0,
+       resolved == Array(first..<(first + resolved.count)), first + resolved.count < x.shape.count {
+        // A block of middle axes (time in [batch, time, features]): rows add up in place.
+        sumMiddleAxes(x, from: first, count: resolved.count, mean: kind == .mean, into: out)
+    } else {
+        try reduceGrouped(kind, x, resolved: resolved, flatIndex: flatIndex, type: type, out: out, context)
+    }
+    guard kind.differentiable, out.requiresGrad else { return out }
+    try recordReductionGradient(kind, x, out, resolved: resolved, context)
+    return out
+}
+
+/// out[o, i] = Σ_g x[o, g, i] (or the mean) for the axes from..<from+count of x.
+private func sumMiddleAxes(_ x: Tensor, from: Int, count: Int, mean: Bool, into out: Tensor) {
+    let outer = x.shape[..<from].reduce(1, *), group = x.shape[from..<(from + count)].reduce(1, *)
+    let inner = x.shape[(from + count)...].reduce(1, *)
+    let scale: Float = mean ? (group == 0 ? .nan : 1 / Float(group)) : 1
+    parallelFor(outer, minChunk: max(1, (1 << 16) / max(group * inner, 1))) { range in
+        for o in range {
+            let dst = out.data + o * inner
+            dst.update(repeating: 0, count: inner)
+            for g in 0..<group { vectorMap2(inner, dst, x.data + (o * group + g) * inner, dst) { $0 + $1 } }
+            if mean { vectorMap(inner, dst, dst) { $0 * scale } }
+        }
+    }
+}
+
+/// `kind` over the `resolved` axes of x, with them moved last when they are not, into `out`.
+private func reduceGrouped(_ kind: ReductionKind, _ x: Tensor, resolved: [Int], flatIndex: Bool, type: DType, out: Tensor,
+                           _ context: OpContext) throws {
     let (memory, outer, group) = try grouped(x, axes: flatIndex ? Array(0..<x.shape.count) : resolved, context)
     if x.dtype.isInteger && !kind.returnsIndex && kind != .any && kind != .all && kind != .mean {
         if x.dtype == .int32 { integerReduce(kind, memory.assumingMemoryBound(to: Int32.self), outer, group, out.int32s) }
         else { integerReduce(kind, memory.assumingMemoryBound(to: Int64.self), outer, group, out.int64s) }
-        return out
+        return
     }
     // Everything else computes on floats (integers converted on the way).
     let values: UnsafePointer<Float>
@@ -147,7 +177,12 @@ func reduce(_ kind: ReductionKind, _ x: Tensor, axes: [Int]?, keepdims: Bool, _ 
         }
     }
     if countsBools { for r in 0..<outer { out.int32s[r] = saturatingInteger(Double(results[r]), as: Int32.self) } }
-    guard kind.differentiable, out.requiresGrad else { return out }
+}
+
+/// The vector-Jacobian product of `kind` over `resolved` (out = kind(x)).
+private func recordReductionGradient(_ kind: ReductionKind, _ x: Tensor, _ out: Tensor, resolved: [Int],
+                                     _ context: OpContext) throws {
+    let group = resolved.reduce(1) { $0 * x.shape[$1] }
     let keptShape = reducedShape(x.shape, axes: resolved, keepdims: true, one: 1)
     out.onBackward { [x, out] in
         let n = x.count
@@ -185,7 +220,6 @@ func reduce(_ kind: ReductionKind, _ x: Tensor, axes: [Int]?, keepdims: Bool, _ 
             if accumulate { vectorMap2(n, gx, full, gx) { $0 + $1 } } else { gx.update(from: full, count: n) }
         }
     }
-    return out
 }
 
 /// The gradient of a product at its zeros: with one zero in a group, that element's gradient is the

@@ -21,6 +21,8 @@ public final class Tensor {
     private var gradStorage: FloatBuffer?
     /// True once some operation has written this step's gradient.
     var hasGradient = false
+    /// A weight this tensor views: its gradient goes straight into the weight's buffer.
+    private var gradientOwner: Tensor?
     /// When this tensor is an activation's output, its input: losses use it to work on logits.
     var activationSource: (input: Tensor, activation: Activation)?
 
@@ -97,7 +99,8 @@ public final class Tensor {
         self.requiresGrad = requiresGrad && base.dtype == .float32
     }
 
-    /// A view of `base`'s memory on `tape` (a weight read during a step).
+    /// A view of `base`'s memory on `tape` (a weight read during a step), whose gradient
+    /// accumulates directly in `base`'s.
     init(viewing base: Tensor, tape: Tape, requiresGrad: Bool) {
         shape = base.shape
         count = base.count
@@ -106,6 +109,7 @@ public final class Tensor {
         data = base.data
         self.tape = tape
         self.requiresGrad = requiresGrad && base.dtype == .float32
+        gradientOwner = self.requiresGrad ? base : nil
     }
 
     /// Floats of memory `count` elements of `dtype` take.
@@ -143,6 +147,7 @@ public final class Tensor {
     /// Adds into (or, for the first contribution this step, writes) the gradient buffer.
     /// `body` gets the buffer and whether it must accumulate.
     func accumulateGradient(_ body: (UnsafeMutablePointer<Float>, _ accumulate: Bool) throws -> Void) throws {
+        if let gradientOwner { return try gradientOwner.accumulateGradient(body) }
         if grad == nil {
             if let tape {
                 grad = try tape.arena.allocate(count)
@@ -159,6 +164,7 @@ public final class Tensor {
     /// The gradient buffer, zero-filled if nothing wrote it this step, for ops that add into it
     /// piece by piece.
     func gradientForAccumulation() throws -> UnsafeMutablePointer<Float> {
+        if let gradientOwner { return try gradientOwner.gradientForAccumulation() }
         try accumulateGradient { g, accumulate in
             if !accumulate { g.update(repeating: 0, count: count) }
         }

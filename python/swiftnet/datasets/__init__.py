@@ -5,6 +5,6 @@ Files are looked for in $SWIFTNET_DATA_DIR/<name>, ~/.swiftnet/datasets/<name>, 
 downloaded from their canonical source into the first of these (checksums always verified).
 Offline, the error says what to download and where to put it."""
 
-from . import cifar10, cifar100, fashion_mnist, mnist
+from . import cifar10, cifar100, fashion_mnist, imdb, mnist, reuters
 
-__all__ = ["cifar10", "cifar100", "fashion_mnist", "mnist"]
+__all__ = ["cifar10", "cifar100", "fashion_mnist", "imdb", "mnist", "reuters"]

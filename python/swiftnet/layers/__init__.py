@@ -1,28 +1,42 @@
 """Layers with Keras 3 names, arguments and weight layouts."""
 
 from .activation import Activation
+from .attention import Attention, EinsumDense, MultiHeadAttention
 from .augmentation import RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom
-from .convolutional import Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
+from .bidirectional import Bidirectional
+from .convolutional import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
 from .dense import Dense
-from .dropout import Dropout
+from .dropout import Dropout, SpatialDropout1D, SpatialDropout2D
+from .embedding import Embedding
 from .flatten import Flatten
 from .input_layer import Input, InputLayer
 from .layer import Layer
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average, concatenate,
                       dot, maximum, minimum, multiply, subtract)
-from .normalization import BatchNormalization
-from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, GlobalAvgPool2D, GlobalMaxPool2D,
-                      GlobalMaxPooling2D, MaxPool2D, MaxPooling2D)
+from .normalization import BatchNormalization, LayerNormalization
+from .pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, GlobalAveragePooling1D,
+                      GlobalAveragePooling2D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D, GlobalMaxPool2D,
+                      GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D)
 from .preprocessing import Normalization, Rescaling
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells
 from .reshape import Reshape
 from .reshaping import UpSampling2D, ZeroPadding2D
+from .sequence_shape import Cropping1D, Masking, Permute, RepeatVector, UpSampling1D, ZeroPadding1D
+from .text_vectorization import TextVectorization
+from .time_distributed import TimeDistributed
 
+Convolution1D = Conv1D
 Convolution2D = Conv2D
 
-__all__ = ["Activation", "AveragePooling2D", "AvgPool2D", "BatchNormalization", "Conv2D", "Conv2DTranspose",
-           "Convolution2D", "Dense", "DepthwiseConv2D", "Dropout", "Flatten", "GlobalAveragePooling2D",
-           "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D", "Input", "InputLayer", "Layer", "Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply",
-           "Subtract", "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract",
-           "MaxPool2D", "MaxPooling2D", "Normalization", "RandomContrast", "RandomCrop", "RandomFlip",
-           "RandomRotation", "RandomTranslation", "RandomZoom", "Reshape", "Rescaling", "SeparableConv2D",
-           "UpSampling2D", "ZeroPadding2D"]
+__all__ = ["Activation", "Add", "Attention", "Average", "AveragePooling1D", "AveragePooling2D", "AvgPool1D",
+           "AvgPool2D", "BatchNormalization", "Bidirectional", "Concatenate", "Conv1D", "Conv2D", "Conv2DTranspose",
+           "Convolution1D", "Convolution2D", "Cropping1D", "Dense", "DepthwiseConv2D", "Dot", "Dropout", "EinsumDense",
+           "Embedding", "Flatten", "GRU", "GRUCell", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+           "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D",
+           "GlobalMaxPooling2D", "Input", "InputLayer", "LSTM", "LSTMCell", "Layer", "LayerNormalization", "Masking",
+           "MaxPool1D", "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "Maximum", "Minimum", "MultiHeadAttention",
+           "Multiply", "Normalization", "Permute", "RNN", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation",
+           "RandomTranslation", "RandomZoom", "RepeatVector", "Rescaling", "Reshape", "SeparableConv2D", "SimpleRNN",
+           "SimpleRNNCell", "SpatialDropout1D", "SpatialDropout2D", "StackedRNNCells", "Subtract", "TextVectorization",
+           "TimeDistributed", "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "add", "average",
+           "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]

@@ -273,13 +273,25 @@ class Layer:
             return self._symbolic_call(list(args), dict(kwargs))
         return self._eager_call(list(args), dict(kwargs))
 
-    def _call_kwargs(self, inputs, kwargs):
-        """kwargs for `call`: the inputs' masks when the layer takes `mask`, and `training` only when
+    def _call_kwargs(self, args, kwargs):
+        """kwargs for `call`: the inputs' masks when the layer takes `mask` (or, for several tensor
+        arguments, each one's mask as `<argument>_mask`, as Keras 3), and `training` only when
         `call` takes it."""
+        inputs = args[0]
         if "mask" not in kwargs and self._accepts("mask"):
             masks = _tree.map_structure(lambda t: getattr(t, "_keras_mask", None), inputs)
             if any(m is not None for m in _tree.flatten(masks)):
                 kwargs["mask"] = masks
+        try:
+            bound = inspect.signature(self.call).bind_partial(*args, **kwargs).arguments
+        except TypeError:
+            bound = {}
+        tensors = {k: v for k, v in bound.items() if isinstance(v, KerasTensor)}
+        if len(tensors) > 1:
+            for name, tensor in tensors.items():
+                mask = getattr(tensor, "_keras_mask", None)
+                if mask is not None and self._accepts(f"{name}_mask") and bound.get(f"{name}_mask") is None:
+                    kwargs[f"{name}_mask"] = mask
         if "training" in kwargs and not self._accepts("training") and not self._engine_layer:
             kwargs.pop("training")
         return kwargs
@@ -307,7 +319,7 @@ class Layer:
         args = [_tree.map_structure(self._resolve_variable, a) for a in args]
         inputs = args[0]
         self._maybe_build(inputs)
-        kwargs = self._call_kwargs(inputs, kwargs)
+        kwargs = self._call_kwargs(args, kwargs)
         structure = self._trace_output_structure(args, kwargs)
         node = _graph.LayerNode(self, args, kwargs)
         outputs = _tree.pack_like(structure, node.make_outputs([(t.shape, t.dtype) for t in _tree.flatten(structure)]))
@@ -322,7 +334,7 @@ class Layer:
 
     def _trace_output_structure(self, args, kwargs):
         """The structure of symbolic outputs of `call`, traced on stand-ins for the inputs."""
-        stand_ins = _graph.placeholders((args, kwargs))
+        stand_ins, _ = _graph.placeholders((args, kwargs))
         training = kwargs.get("training")
         with _graph.TraceScope(training=training if isinstance(training, bool) else None):
             outputs = self.call(*stand_ins[0], **stand_ins[1])
@@ -340,10 +352,9 @@ class Layer:
             kwargs["training"] = training
         else:
             kwargs.pop("training", None)
-        stand_ins = _graph.placeholders((list(args), kwargs))
+        stand_ins, flat_inputs = _graph.placeholders((list(args), kwargs))
         with _graph.TraceScope(training=training) as scope:
             outputs = self.call(*stand_ins[0], **stand_ins[1])
-        flat_inputs = [t for t in _tree.flatten(stand_ins) if isinstance(t, KerasTensor)]
         return flat_inputs, _tree.flatten(outputs), scope.assigns
 
     def _set_output_mask(self, inputs, outputs, kwargs):
