@@ -74,13 +74,14 @@ RNN loop and masks (``keras.src.backend.jax.rnn.rnn``)
   ``(output, h, c)`` for LSTM.
 * Dropout (training only; not modelled here).  Masks are created once per call
   from the first time step's shape and reused for every time step; they are
-  inverted-dropout masks (values 0 or 1/(1-rate)); a rate of exactly 1.0 means
-  no dropout at all (the cells test ``0 < rate < 1``).  SimpleRNN: one input
-  mask (B,D) and one recurrent mask (B,U).  LSTM/GRU with recurrent_dropout == 0
-  ("implementation 2"): ONE input mask (B,D) shared by all 4 (3) gates and all
-  steps, no recurrent mask.  With recurrent_dropout > 0 the cell switches to
-  implementation 1: 4 (LSTM) / 3 (GRU) independent input masks and 4/3
-  independent recurrent masks (B,U), one per gate, each shared over time.
+  inverted-dropout masks (values 0 or 1/(1-rate)).  The LSTM/GRU cells only
+  apply them when ``0 < rate < 1`` (rate 1.0 = no dropout at all there).
+  SimpleRNN: one input mask (B,D) and one recurrent mask (B,U).  LSTM/GRU
+  with recurrent_dropout == 0 ("implementation 2"): ONE input mask (B,D)
+  shared by all 4 (3) gates and all steps, no recurrent mask.  With
+  recurrent_dropout > 0 the cell switches to implementation 1: 4 (LSTM) /
+  3 (GRU) independent input masks and 4/3 independent recurrent masks (B,U),
+  one per gate, each shared over time.
   Bidirectional's two directions draw independent masks.
 
 Bidirectional
@@ -780,8 +781,9 @@ def multi_head_attention(
     use_causal_mask=False,
     return_attention_scores=False,
     dropout=0.0,
+    attention_axes=None,
 ):
-    """keras.layers.MultiHeadAttention on 3-D inputs (default attention_axes).
+    """keras.layers.MultiHeadAttention on 3-D inputs (attention over the time axis).
 
     query_mask / value_mask / key_mask are the Keras masks carried by the
     query / value / key tensors (B, T) / (B, S).  ``dropout`` only selects the
@@ -789,6 +791,13 @@ def multi_head_attention(
     which matters for fully masked query rows (see module docstring)."""
     q_in, v_in = _f64(query), _f64(value)
     k_in = v_in if key is None else _f64(key)
+    if q_in.ndim != 3:
+        raise NotImplementedError("only (batch, time, features) inputs are modelled")
+    if attention_axes is not None:
+        axes = (attention_axes,) if isinstance(attention_axes, int) else tuple(attention_axes)
+        # Keras normalises negative axes against the projected rank (4): -2 -> 1
+        if tuple(a if a >= 0 else 3 + a for a in axes) != (1,):
+            raise NotImplementedError("for 3-D inputs only attention_axes=(1,) is meaningful")
     value_dim = value_dim or key_dim
     _check_len(weights, 8 if use_bias else 4, "MultiHeadAttention")
     w = [_f64(a) for a in weights]

@@ -334,6 +334,17 @@ def test_bidirectional_return_state(variant, merge_mode, return_sequences, with_
     close(expected, out)
 
 
+def test_bidirectional_unroll_ignores_zero_output_for_mask():
+    rng = np.random.default_rng(24)
+    layer = layers.Bidirectional(layers.GRU(U, return_sequences=True, unroll=True, **ZRNN), merge_mode=None)
+    x = f32(rng, B, T, D)
+    layer.build(x.shape)
+    w = randomize(layer, rng)
+    out = tuple(layer(x, mask=RNN_MASK))
+    close(ref.bidirectional(x, w, layer="gru", merge_mode=None, return_sequences=True, mask=RNN_MASK, unroll=True), out)
+    assert np.any(np.asarray(out[0])[~RNN_MASK] != 0)  # carried outputs, not zeros
+
+
 def test_bidirectional_options_and_masked_zero_outputs():
     rng = np.random.default_rng(23)
     opts = dict(activation="relu", recurrent_activation="hard_sigmoid", use_bias=False)
@@ -539,7 +550,7 @@ MHA_CASES = [
     dict(num_heads=2, key_dim=3),
     dict(num_heads=2, key_dim=3, scores=True),
     dict(num_heads=3, key_dim=2, output_shape=7, use_bias=False, scores=True),
-    dict(num_heads=2, key_dim=3, output_shape=(2, 3)),
+    dict(num_heads=2, key_dim=3, output_shape=(2, 3), attention_axes=-2),
     dict(num_heads=2, key_dim=3, cross=True, key=True),
     # value_dim != key_dim only works on the explicit (scores) path in Keras 3.15/JAX
     dict(num_heads=2, key_dim=3, cross=True, key=True, value_dim=5, use_bias=False, scores=True),
@@ -622,16 +633,21 @@ def test_mha_masks(case, scores):
     close(expected, tuple(out) if scores else out)
 
 
-def test_mha_explicit_query_mask_argument_is_ignored():
-    """Only the Keras mask carried by `query` counts; an explicit query_mask is overwritten."""
+def test_mha_explicit_mask_arguments():
+    """Only the Keras mask carried by `query` counts (an explicit query_mask is
+    overwritten); an explicit value_mask argument is used."""
     rng = np.random.default_rng(62)
-    q = f32(rng, 2, 4, 6)
+    q = f32(rng, 3, 5, 6)
     layer = layers.MultiHeadAttention(num_heads=2, key_dim=3, **ZK)
     layer.build(q.shape, q.shape)
     w = randomize(layer, rng)
-    qmask = np.array([[1, 1, 0, 0], [1, 1, 1, 1]], bool)
-    out = layer(q, q, query_mask=qmask, return_attention_scores=True)
-    close(ref.multi_head_attention(q, q, w, num_heads=2, key_dim=3, return_attention_scores=True), tuple(out))
+    qmask = np.ones((3, 5), bool)
+    qmask[0, 2:] = False
+    vmask = np.ones((3, 5), bool)
+    vmask[1, 3:] = False
+    out = layer(q, q, query_mask=qmask, value_mask=vmask, return_attention_scores=True)
+    expected = ref.multi_head_attention(q, q, w, num_heads=2, key_dim=3, value_mask=vmask, return_attention_scores=True)
+    close(expected, tuple(out))
 
 
 def test_mha_dropout_selects_explicit_path_in_inference():

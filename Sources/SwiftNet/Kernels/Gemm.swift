@@ -47,8 +47,25 @@ enum Gemm {
                 1, aStart, Int32(lda), b, Int32(ldb),
                 accumulate ? 1 : 0, c + range.lowerBound * ldc, Int32(ldc))
         }
-        if parallel, m * n * k >= parallelThreshold, m >= 32 {
+        func columns(_ range: Range<Int>) {
+            // Columns j of op(B) start at B + j, or at row j of B when transposed.
+            let bStart = transposeB ? b + range.lowerBound * ldb : b + range.lowerBound
+            cblas_sgemm(
+                CblasRowMajor,
+                transposeA ? CblasTrans : CblasNoTrans,
+                transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(range.count), Int32(k),
+                1, a, Int32(lda), bStart, Int32(ldb),
+                accumulate ? 1 : 0, c + range.lowerBound, Int32(ldc))
+        }
+        if parallel, m * n * k >= parallelThreshold, m >= 32, m >= n / 4 {
             parallelFor(m, minChunk: 16, rows)
+        } else if parallel, m * n * k >= parallelThreshold, n >= 128 {
+            // Few rows (weight gradients over long sums): threads split the columns, so each reads
+            // only its part of B.
+            parallelFor(n / 64, minChunk: 1) { blocks in
+                columns((blocks.lowerBound * 64)..<(blocks.upperBound == n / 64 ? n : blocks.upperBound * 64))
+            }
         } else {
             rows(0..<m)
         }

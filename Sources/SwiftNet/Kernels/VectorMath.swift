@@ -105,6 +105,36 @@ enum VectorMath {
     }
 }
 
+/// Visits 0..<count in runs of lanes: whole vectors, then one partial tail, as
+/// `body(offset, lanes)`. With `loadLanes`/`storeLanes` it fuses several element-wise passes
+/// over the same rows into one.
+@inline(__always)
+func forEachLanes(_ count: Int, _ body: (Int, Int) -> Void) {
+    var i = 0
+    while i + vecWidth <= count {
+        body(i, vecWidth)
+        i += vecWidth
+    }
+    if i < count { body(i, count - i) }
+}
+
+@inline(__always)
+func loadLanes(_ p: UnsafePointer<Float>, _ lanes: Int) -> Vec {
+    if lanes == vecWidth { return UnsafeRawPointer(p).loadUnaligned(as: Vec.self) }
+    var v = Vec()
+    for j in 0..<lanes { v[j] = p[j] }
+    return v
+}
+
+@inline(__always)
+func storeLanes(_ v: Vec, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
+    if lanes == vecWidth {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec.self)
+        return
+    }
+    for j in 0..<lanes { p[j] = v[j] }
+}
+
 /// Applies `f` lane-wise to `count` floats; the tail goes through the same vector code so every
 /// element gets bit-identical results wherever it sits.
 @inline(__always)

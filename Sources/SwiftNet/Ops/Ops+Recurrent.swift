@@ -111,7 +111,8 @@ struct RecurrentOp: Op {
 }
 
 /// One forward pass of a `RecurrentOp` and the memory its backward pass reads. Per-step buffers
-/// are laid out [batch, time, ...] by time index, so the weight gradients are single products.
+/// are laid out [time, batch, ...] by time index: a step's rows are contiguous, and the weight
+/// gradients are single products.
 private final class RecurrentPass {
     let op: RecurrentOp
     let x: Tensor, kernel: Tensor, recurrent: Tensor, bias: Tensor?, mask: Tensor?, h0: Tensor?, c0: Tensor?
@@ -119,13 +120,14 @@ private final class RecurrentPass {
     let context: OpContext
     let batch: Int, time: Int, features: Int, units: Int, width: Int
 
-    /// x·kernel + input bias, [batch, time, width].
+    /// x time-major [time, batch, features], and x·kernel + input bias [time, batch, width].
+    var timeMajorInputs: UnsafeMutablePointer<Float>!
     var projected: UnsafeMutablePointer<Float>!
-    /// The state entering each step (after recurrent dropout), [batch, time, units].
+    /// The state entering each step (after recurrent dropout), [time, batch, units].
     var enteringState: UnsafeMutablePointer<Float>!
     /// Without dropout the same as `enteringState`; with it, the undropped state (GRU's update).
     var previousState: UnsafeMutablePointer<Float>!
-    /// Pre-activations and activations of the gates, [batch, time, width].
+    /// Pre-activations and activations of the gates, [time, batch, width].
     var preactivation: UnsafeMutablePointer<Float>!
     var gates: UnsafeMutablePointer<Float>!
     /// LSTM: cell state before and after each step, and the activation of the latter.
@@ -147,15 +149,19 @@ private final class RecurrentPass {
     /// The time index of processing step `s`.
     @inline(__always) func timeIndex(_ s: Int) -> Int { op.goBackwards ? time - 1 - s : s }
     @inline(__always) func isMasked(_ b: Int, _ t: Int) -> Bool { mask.map { $0.data[b * time + t] == 0 } ?? false }
+    /// Row `b` at time `t` of a per-step buffer: time-major, so that a step's rows are contiguous.
     @inline(__always) func row(_ buffer: UnsafeMutablePointer<Float>, _ b: Int, _ t: Int, _ size: Int) -> UnsafeMutablePointer<Float> {
-        buffer + (b * time + t) * size
+        buffer + (t * batch + b) * size
     }
 
     func run() throws -> [Tensor] {
         let tape = context.tape
         let steps = batch * time
+        // The inputs time-major, then every step's projection in one product.
+        timeMajorInputs = try tape.scratch(steps * features)
+        permute(x.data, shape: [batch, time, features], perm: [1, 0, 2], into: timeMajorInputs)
         projected = try tape.scratch(steps * width)
-        Gemm.multiply(x.data, kernel.data, into: projected, m: steps, n: width, k: features)
+        Gemm.multiply(timeMajorInputs, kernel.data, into: projected, m: steps, n: width, k: features)
         if let bias {
             parallelRows(steps, width) { range in
                 for r in range { vectorMap2(self.width, self.projected + r * self.width, bias.data, self.projected + r * self.width) { $0 + $1 } }
@@ -177,41 +183,24 @@ private final class RecurrentPass {
         let finalH = try Tensor.output([batch, units], .float32, of: [x, kernel, recurrent, bias, h0, c0].compactMap { $0 }, context)
         let finalC = op.cell == .lstm ? try Tensor.output([batch, units], .float32, of: [x, kernel, recurrent, bias, h0, c0].compactMap { $0 }, context) : nil
 
-        // Running state and cell.
+        // Running state and cell, and per-row scratch for the recurrent product.
         let h = try tape.scratch(batch * units), c = try tape.scratch(batch * units)
         if let h0 { h.update(from: h0.data, count: batch * units) } else { h.update(repeating: 0, count: batch * units) }
         if let c0 { c.update(from: c0.data, count: batch * units) } else { c.update(repeating: 0, count: batch * units) }
         let product = try tape.scratch(batch * width)
-        for s in 0..<time {
-            let t = timeIndex(s)
-            // The state entering this step, by time index (with recurrent dropout applied).
-            for b in 0..<batch {
-                let entering = row(enteringState, b, t, units), hb = h + b * units
-                if let recurrentMask {
-                    vectorMap2(units, hb, recurrentMask.data + b * units, entering) { $0 * $1 }
-                    if op.cell == .gru { row(previousState, b, t, units).update(from: hb, count: units) }
-                } else {
-                    entering.update(from: hb, count: units)
-                }
-            }
-            let columns = op.cell == .gru && !op.resetAfter ? 2 * units : width
-            Gemm.multiply(enteringState + t * units, lda: time * units, recurrent.data, ldb: width, into: product, ldc: width,
-                          m: batch, n: columns, k: units)
-            if op.cell == .gru && !op.resetAfter {
-                try resetBeforeProduct(t, product)
-            }
-            parallelFor(batch, minChunk: max(1, 4096 / width)) { range in
-                for b in range { self.step(b, t, product + b * self.width, h + b * self.units, c + b * self.units) }
-            }
-            // This step's output: the state (carried over by a masked step), or zeros for a masked
-            // step with `zero_output_for_mask`.
-            if op.returnSequences || s == time - 1 {
-                for b in 0..<batch {
-                    let out = op.returnSequences ? outputs.data + (b * time + s) * units : outputs.data + b * units
-                    if op.zeroMaskedOutputs && isMasked(b, t) { out.update(repeating: 0, count: units) }
-                    else { out.update(from: h + b * units, count: units) }
-                }
-            }
+        let reset = op.cell == .gru && !op.resetAfter ? try tape.scratch(batch * units) : nil
+        // The recurrent kernel packed once for the per-step products (without `reset_after`, a GRU
+        // multiplies its z, r columns and its h columns separately).
+        let split = op.cell == .gru && !op.resetAfter
+        let columns = split ? 2 * units : width
+        let stepKernel = PackedMatrix(recurrent.data, ldb: width, k: units, n: columns,
+                                      into: try tape.scratch(PackedMatrix.floats(k: units, n: columns)))
+        let resetKernel = split ? PackedMatrix(recurrent.data + 2 * units, ldb: width, k: units, n: units,
+                                               into: try tape.scratch(PackedMatrix.floats(k: units, n: units))) : nil
+        // Rows never interact: each thread takes whole rows through every step (one parallel
+        // section per pass, not one per step).
+        parallelWorkers(batch, workers: rowWorkers) { _, rows in
+            for s in 0..<self.time { self.forwardStep(s, rows, h, c, product, reset, outputs, stepKernel, resetKernel) }
         }
         if time == 0 && !op.returnSequences { outputs.data.update(repeating: 0, count: batch * units) }
         finalH.data.update(from: h, count: batch * units)
@@ -225,67 +214,114 @@ private final class RecurrentPass {
         return results
     }
 
-    /// GRU without `reset_after`: the h columns of the recurrent product use r ⊙ state, so r is
-    /// computed first (columns 0..<2·units of `product` hold the z, r products).
-    private func resetBeforeProduct(_ t: Int, _ product: UnsafeMutablePointer<Float>) throws {
-        let u = units
-        for b in 0..<batch {
-            let pre = row(projected, b, t, width), p = product + b * width
-            let r = try context.tape.scratch(u)
-            vectorMap2(u, pre + u, p + u, r) { self.op.recurrentActivation.apply($0 + $1) }
-            vectorMap2(u, r, row(enteringState, b, t, u), row(recurrentPart, b, t, u)) { $0 * $1 }
+    /// Threads for the row-parallel passes: rows of at least 8, so that each step's product stays
+    /// worth a call.
+    var rowWorkers: Int { workerCount(for: max(1, batch / 8)) }
+
+    /// Processing step `s` for `rows`: the recurrent product, the gates, the output.
+    private func forwardStep(_ s: Int, _ rows: Range<Int>, _ h: UnsafeMutablePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+                             _ product: UnsafeMutablePointer<Float>, _ reset: UnsafeMutablePointer<Float>?, _ outputs: Tensor,
+                             _ stepKernel: PackedMatrix, _ resetKernel: PackedMatrix?) {
+        guard !rows.isEmpty else { return }
+        let t = timeIndex(s), u = units, first = rows.lowerBound
+        // The state entering this step, by time index (with recurrent dropout applied).
+        for b in rows {
+            let entering = row(enteringState, b, t, u), hb = h + b * u
+            if let recurrentMask {
+                vectorMap2(u, hb, recurrentMask.data + b * u, entering) { $0 * $1 }
+                if op.cell == .gru { row(previousState, b, t, u).update(from: hb, count: u) }
+            } else {
+                entering.update(from: hb, count: u)
+            }
         }
-        Gemm.multiply(recurrentPart + t * u, lda: time * u, recurrent.data + 2 * u, ldb: width, into: product + 2 * u, ldc: width,
-                      m: batch, n: u, k: u)
+        stepKernel.multiply(row(enteringState, first, t, u), lda: u, rows: rows.count, into: product + first * width, ldc: width)
+        if let reset, let resetKernel {
+            // GRU without `reset_after`: the h columns multiply r ⊙ state, so r comes first.
+            for b in rows {
+                let pre = row(projected, b, t, width), p = product + b * width, r = reset + b * u
+                vectorMap2(u, pre + u, p + u, r) { self.op.recurrentActivation.apply($0 + $1) }
+                vectorMap2(u, r, row(enteringState, b, t, u), row(recurrentPart, b, t, u)) { $0 * $1 }
+            }
+            resetKernel.multiply(row(recurrentPart, first, t, u), lda: u, rows: rows.count, into: product + first * width + 2 * u,
+                                 ldc: width)
+        }
+        if op.recurrentActivation == .sigmoid && op.activation == .tanh {
+            for b in rows { step(StandardGates(), b, t, product + b * width, h + b * u, c + b * u) }
+        } else {
+            let gates = AnyGates(act: op.activation, rec: op.recurrentActivation)
+            for b in rows { step(gates, b, t, product + b * width, h + b * u, c + b * u) }
+        }
+        // The output: the state (carried over by a masked step), or zeros for a masked step with
+        // `zero_output_for_mask`.
+        if op.returnSequences || s == time - 1 {
+            for b in rows {
+                let out = op.returnSequences ? outputs.data + (b * time + s) * u : outputs.data + b * u
+                if op.zeroMaskedOutputs && isMasked(b, t) { out.update(repeating: 0, count: u) }
+                else { out.update(from: h + b * u, count: u) }
+            }
+        }
     }
 
     /// One step of row `b` at time `t`: updates the state `h` (and cell `c`) in place unless the
     /// step is masked. `product` is the row's recurrent product.
-    private func step(_ b: Int, _ t: Int, _ product: UnsafeMutablePointer<Float>, _ h: UnsafeMutablePointer<Float>,
-                      _ c: UnsafeMutablePointer<Float>) {
-        let u = units, act = op.activation, rec = op.recurrentActivation
+    private func step<G: GateFunctions>(_ f: G, _ b: Int, _ t: Int, _ product: UnsafeMutablePointer<Float>,
+                                        _ h: UnsafeMutablePointer<Float>, _ c: UnsafeMutablePointer<Float>) {
+        let u = units
         let pre = row(preactivation, b, t, width), gate = row(gates, b, t, width), proj = row(projected, b, t, width)
-        let masked = isMasked(b, t)
+        let keep = !isMasked(b, t)
+        // One pass over the units: every gate's lanes at once.
         switch op.cell {
         case .simpleRNN:
-            vectorMap2(u, proj, product, pre) { $0 + $1 }
-            vectorMap(u, pre, gate) { act.apply($0) }
-            if !masked { h.update(from: gate, count: u) }
+            forEachLanes(u) { j, n in
+                let z = loadLanes(proj + j, n) + loadLanes(product + j, n)
+                let y = f.act(z)
+                storeLanes(z, pre + j, n)
+                storeLanes(y, gate + j, n)
+                if keep { storeLanes(y, h + j, n) }
+            }
         case .lstm:
-            vectorMap2(width, proj, product, pre) { $0 + $1 }
-            vectorMap(u, pre, gate) { rec.apply($0) }                       // i
-            vectorMap(u, pre + u, gate + u) { rec.apply($0) }               // f
-            vectorMap(u, pre + 2 * u, gate + 2 * u) { act.apply($0) }       // candidate
-            vectorMap(u, pre + 3 * u, gate + 3 * u) { rec.apply($0) }       // o
             let cPrev = row(previousCell, b, t, u), cNew = row(cellState, b, t, u), cAct = row(cellActivation, b, t, u)
-            cPrev.update(from: c, count: u)
-            // c = f ⊙ c_prev + i ⊙ candidate
-            vectorMap2(u, gate + u, cPrev, cNew) { $0 * $1 }
-            vectorMap3(u, cNew, gate, gate + 2 * u, cNew) { $0 + $1 * $2 }
-            vectorMap(u, cNew, cAct) { act.apply($0) }
-            if !masked {
-                c.update(from: cNew, count: u)
-                vectorMap2(u, gate + 3 * u, cAct, h) { $0 * $1 }
+            forEachLanes(u) { j, n in
+                let zi = loadLanes(proj + j, n) + loadLanes(product + j, n)
+                let zf = loadLanes(proj + u + j, n) + loadLanes(product + u + j, n)
+                let zc = loadLanes(proj + 2 * u + j, n) + loadLanes(product + 2 * u + j, n)
+                let zo = loadLanes(proj + 3 * u + j, n) + loadLanes(product + 3 * u + j, n)
+                let i = f.rec(zi), fg = f.rec(zf), g = f.act(zc), o = f.rec(zo)
+                storeLanes(zi, pre + j, n); storeLanes(zf, pre + u + j, n)
+                storeLanes(zc, pre + 2 * u + j, n); storeLanes(zo, pre + 3 * u + j, n)
+                storeLanes(i, gate + j, n); storeLanes(fg, gate + u + j, n)
+                storeLanes(g, gate + 2 * u + j, n); storeLanes(o, gate + 3 * u + j, n)
+                // c = f ⊙ c_prev + i ⊙ candidate; h = o ⊙ act(c)
+                let cp = loadLanes(c + j, n)
+                let cn = fg * cp + i * g
+                let ac = f.act(cn)
+                storeLanes(cp, cPrev + j, n); storeLanes(cn, cNew + j, n); storeLanes(ac, cAct + j, n)
+                if keep {
+                    storeLanes(cn, c + j, n)
+                    storeLanes(o * ac, h + j, n)
+                }
             }
         case .gru:
-            let bias = self.bias.map { $0.data + width }  // the recurrent bias row (reset_after)
+            let recurrentBias = bias.map { $0.data + width }  // the second bias row (reset_after)
             let hPrev = row(previousState, b, t, u)
-            if op.resetAfter {
-                let part = row(recurrentPart, b, t, width)
-                if let bias { vectorMap2(width, product, bias, part) { $0 + $1 } } else { part.update(from: product, count: width) }
-                vectorMap2(2 * u, proj, part, pre) { $0 + $1 }
-                vectorMap(2 * u, pre, gate) { rec.apply($0) }
-                // h̃ = act(x_h + r ⊙ (state·R_h + b_h))
-                vectorMap3(u, proj + 2 * u, gate + u, part + 2 * u, pre + 2 * u) { $0 + $1 * $2 }
-            } else {
-                vectorMap2(2 * u, proj, product, pre) { $0 + $1 }
-                vectorMap(2 * u, pre, gate) { rec.apply($0) }
-                vectorMap2(u, proj + 2 * u, product + 2 * u, pre + 2 * u) { $0 + $1 }
-            }
-            vectorMap(u, pre + 2 * u, gate + 2 * u) { act.apply($0) }
-            if !masked {
-                // h = z ⊙ h_prev + (1 − z) ⊙ h̃
-                vectorMap3(u, gate, hPrev, gate + 2 * u, h) { z, hp, hh in z * hp + (1 - z) * hh }
+            let part = op.resetAfter ? row(recurrentPart, b, t, width) : product
+            forEachLanes(u) { j, n in
+                var pz = loadLanes(product + j, n), pr = loadLanes(product + u + j, n), ph = loadLanes(product + 2 * u + j, n)
+                if op.resetAfter, let recurrentBias {
+                    pz += loadLanes(recurrentBias + j, n); pr += loadLanes(recurrentBias + u + j, n)
+                    ph += loadLanes(recurrentBias + 2 * u + j, n)
+                }
+                if op.resetAfter {
+                    storeLanes(pz, part + j, n); storeLanes(pr, part + u + j, n); storeLanes(ph, part + 2 * u + j, n)
+                }
+                let zz = loadLanes(proj + j, n) + pz, zr = loadLanes(proj + u + j, n) + pr
+                let z = f.rec(zz), r = f.rec(zr)
+                // h̃ = act(x_h + r ⊙ (state·R_h + b_h)) with reset_after, else act(x_h + (r ⊙ state)·R_h).
+                let zh = loadLanes(proj + 2 * u + j, n) + (op.resetAfter ? r * ph : ph)
+                let hh = f.act(zh)
+                storeLanes(zz, pre + j, n); storeLanes(zr, pre + u + j, n); storeLanes(zh, pre + 2 * u + j, n)
+                storeLanes(z, gate + j, n); storeLanes(r, gate + u + j, n); storeLanes(hh, gate + 2 * u + j, n)
+                if keep { storeLanes(z * loadLanes(hPrev + j, n) + (1 - z) * hh, h + j, n) }
             }
         }
     }
@@ -301,36 +337,21 @@ private final class RecurrentPass {
         if results[1].hasGradient { dh.update(from: results[1].grad!, count: batch * u) } else { dh.update(repeating: 0, count: batch * u) }
         if op.cell == .lstm, results[2].hasGradient { dc.update(from: results[2].grad!, count: batch * u) } else { dc.update(repeating: 0, count: batch * u) }
         // Gradients of the gate pre-activations as the input projection sees them, and as the
-        // recurrent product sees them (they differ only for a GRU), [batch, time, width].
+        // recurrent product sees them (they differ only for a GRU), [time, batch, width].
         let dInput = try tape.scratch(steps * width)
         let dRecurrent = op.cell == .gru ? try tape.scratch(steps * width) : dInput
         let dEntering = try tape.scratch(batch * u)
-        for s in stride(from: time - 1, through: 0, by: -1) {
-            let t = timeIndex(s)
-            parallelFor(batch, minChunk: max(1, 4096 / width)) { range in
-                for b in range {
-                    let dhb = dh + b * u, masked = self.isMasked(b, t)
-                    // The step's output is its state (unless zeroed): its gradient joins the state's.
-                    if let gOut, self.op.returnSequences || s == self.time - 1, !(masked && self.op.zeroMaskedOutputs) {
-                        let g = self.op.returnSequences ? gOut + (b * self.time + s) * u : gOut + b * u
-                        vectorMap2(u, dhb, g, dhb) { $0 + $1 }
-                    }
-                    if masked {
-                        // The state and cell pass through unchanged.
-                        self.row(dInput, b, t, self.width).update(repeating: 0, count: self.width)
-                        if self.op.cell == .gru { self.row(dRecurrent, b, t, self.width).update(repeating: 0, count: self.width) }
-                        continue
-                    }
-                    self.stepBackward(b, t, dhb, dc + b * u, self.row(dInput, b, t, self.width),
-                                      self.row(dRecurrent, b, t, self.width))
-                }
-            }
-            // d(entering state) = dRecurrent_t · Rᵀ, then through the dropout mask into dh.
-            try recurrentProductBackward(t, dInput, dRecurrent, into: dEntering)
-            for b in 0..<batch where !isMasked(b, t) {
-                let dhb = dh + b * u, de = dEntering + b * u
-                if let recurrentMask { vectorMap3(u, dhb, de, recurrentMask.data + b * u, dhb) { $0 + $1 * $2 } }
-                else { vectorMap2(u, dhb, de, dhb) { $0 + $1 } }
+        let split = op.cell == .gru && !op.resetAfter
+        let dResetState = split ? try tape.scratch(batch * u) : nil
+        // The transposed recurrent kernel, packed once for the per-step products.
+        let rows = split ? 2 * u : width
+        let stepKernel = PackedMatrix(recurrent.data, ldb: width, k: rows, n: u, transposed: true,
+                                      into: try tape.scratch(PackedMatrix.floats(k: rows, n: u)))
+        let resetKernel = split ? PackedMatrix(recurrent.data + 2 * u, ldb: width, k: u, n: u, transposed: true,
+                                               into: try tape.scratch(PackedMatrix.floats(k: u, n: u))) : nil
+        parallelWorkers(batch, workers: rowWorkers) { _, rows in
+            for s in stride(from: self.time - 1, through: 0, by: -1) {
+                self.backwardStep(s, rows, gOut, dh, dc, dInput, dRecurrent, dEntering, dResetState, stepKernel, resetKernel)
             }
         }
         try accumulateInitialStates(dh, dc)
@@ -340,68 +361,116 @@ private final class RecurrentPass {
     /// Gradients of row `b`'s step at time `t`: reads dh (the state's gradient after the step) and
     /// dc, writes the pre-activation gradients, and leaves in dh and dc the parts that reach the
     /// previous state other than through the recurrent product.
-    private func stepBackward(_ b: Int, _ t: Int, _ dh: UnsafeMutablePointer<Float>, _ dc: UnsafeMutablePointer<Float>,
-                              _ dInput: UnsafeMutablePointer<Float>, _ dRecurrent: UnsafeMutablePointer<Float>) {
-        let u = units, act = op.activation, rec = op.recurrentActivation
+    private func stepBackward<G: GateFunctions>(_ f: G, _ b: Int, _ t: Int, _ dh: UnsafeMutablePointer<Float>,
+                                                _ dc: UnsafeMutablePointer<Float>, _ dInput: UnsafeMutablePointer<Float>,
+                                                _ dRecurrent: UnsafeMutablePointer<Float>) {
+        let u = units
         let pre = row(preactivation, b, t, width), gate = row(gates, b, t, width)
+        let zero = Vec()
         switch op.cell {
         case .simpleRNN:
-            vectorMap3(u, dh, pre, gate, dInput) { g, z, y in g * act.derivative(input: z, output: y) }
-            dh.update(repeating: 0, count: u)
+            forEachLanes(u) { j, n in
+                let d = loadLanes(dh + j, n) * f.dAct(input: loadLanes(pre + j, n), output: loadLanes(gate + j, n))
+                storeLanes(d, dInput + j, n)
+                storeLanes(zero, dh + j, n)
+            }
         case .lstm:
             let cPrev = row(previousCell, b, t, u), cNew = row(cellState, b, t, u), cAct = row(cellActivation, b, t, u)
-            // dc += dh ⊙ o ⊙ act'(c), with act'(c) staged where d candidate goes later.
-            let staged = dInput + 2 * u
-            vectorMap2(u, cNew, cAct, staged) { act.derivative(input: $0, output: $1) }
-            vectorMap3(u, dh, gate + 3 * u, staged, staged) { $0 * $1 * $2 }
-            vectorMap2(u, dc, staged, dc) { $0 + $1 }
-            vectorMap2(u, dh, cAct, dInput + 3 * u) { $0 * $1 }        // d o
-            vectorMap2(u, dc, gate + 2 * u, dInput) { $0 * $1 }        // d i
-            vectorMap2(u, dc, cPrev, dInput + u) { $0 * $1 }           // d f
-            vectorMap2(u, dc, gate, dInput + 2 * u) { $0 * $1 }        // d candidate
-            vectorMap2(u, dc, gate + u, dc) { $0 * $1 }                // to the previous cell
-            vectorMap3(u, dInput, pre, gate, dInput) { g, z, y in g * rec.derivative(input: z, output: y) }
-            vectorMap3(u, dInput + u, pre + u, gate + u, dInput + u) { g, z, y in g * rec.derivative(input: z, output: y) }
-            vectorMap3(u, dInput + 2 * u, pre + 2 * u, gate + 2 * u, dInput + 2 * u) { g, z, y in g * act.derivative(input: z, output: y) }
-            vectorMap3(u, dInput + 3 * u, pre + 3 * u, gate + 3 * u, dInput + 3 * u) { g, z, y in g * rec.derivative(input: z, output: y) }
-            dh.update(repeating: 0, count: u)
+            forEachLanes(u) { j, n in
+                let i = loadLanes(gate + j, n), fg = loadLanes(gate + u + j, n)
+                let g = loadLanes(gate + 2 * u + j, n), o = loadLanes(gate + 3 * u + j, n)
+                let ac = loadLanes(cAct + j, n), dhv = loadLanes(dh + j, n)
+                // dc += dh ⊙ o ⊙ act'(c); each gate's gradient through its activation.
+                let dcT = loadLanes(dc + j, n) + dhv * o * f.dAct(input: loadLanes(cNew + j, n), output: ac)
+                let di = dcT * g * f.dRec(input: loadLanes(pre + j, n), output: i)
+                let df = dcT * loadLanes(cPrev + j, n) * f.dRec(input: loadLanes(pre + u + j, n), output: fg)
+                let dg = dcT * i * f.dAct(input: loadLanes(pre + 2 * u + j, n), output: g)
+                let dO = dhv * ac * f.dRec(input: loadLanes(pre + 3 * u + j, n), output: o)
+                storeLanes(di, dInput + j, n); storeLanes(df, dInput + u + j, n)
+                storeLanes(dg, dInput + 2 * u + j, n); storeLanes(dO, dInput + 3 * u + j, n)
+                storeLanes(dcT * fg, dc + j, n)  // to the previous cell
+                storeLanes(zero, dh + j, n)      // the previous state is reached through the product only
+            }
         case .gru:
             let hPrev = row(previousState, b, t, u)
-            // h = z ⊙ h_prev + (1 − z) ⊙ h̃
-            let dCandidate = dInput + 2 * u
-            vectorMap3(u, dh, gate, pre + 2 * u, dCandidate) { g, z, _ in g * (1 - z) }
-            vectorMap3(u, dCandidate, pre + 2 * u, gate + 2 * u, dCandidate) { g, z, y in g * act.derivative(input: z, output: y) }
-            for j in 0..<u { dInput[j] = dh[j] * (hPrev[j] - gate[2 * u + j]) }
-            vectorMap3(u, dInput, pre, gate, dInput) { g, z, y in g * rec.derivative(input: z, output: y) }
-            if op.resetAfter {
-                let part = row(recurrentPart, b, t, width)
-                // pre_h = x_h + r ⊙ part_h: d r = d pre_h ⊙ part_h; d part_h = d pre_h ⊙ r.
-                vectorMap2(u, dCandidate, part + 2 * u, dInput + u) { $0 * $1 }
-                vectorMap3(u, dInput + u, pre + u, gate + u, dInput + u) { g, z, y in g * rec.derivative(input: z, output: y) }
-                dRecurrent.update(from: dInput, count: 2 * u)
-                vectorMap2(u, dCandidate, gate + u, dRecurrent + 2 * u) { $0 * $1 }
-            } else {
-                // d r needs d(r ⊙ state) = d pre_h · R_hᵀ: filled in by `recurrentProductBackward`.
-                dRecurrent.update(from: dInput, count: width)
+            let part = op.resetAfter ? row(recurrentPart, b, t, width) : nil
+            forEachLanes(u) { j, n in
+                let z = loadLanes(gate + j, n), r = loadLanes(gate + u + j, n), hh = loadLanes(gate + 2 * u + j, n)
+                let dhv = loadLanes(dh + j, n)
+                // h = z ⊙ h_prev + (1 − z) ⊙ h̃
+                let dCandidate = dhv * (1 - z) * f.dAct(input: loadLanes(pre + 2 * u + j, n), output: hh)
+                let dz = dhv * (loadLanes(hPrev + j, n) - hh) * f.dRec(input: loadLanes(pre + j, n), output: z)
+                storeLanes(dz, dInput + j, n)
+                storeLanes(dCandidate, dInput + 2 * u + j, n)
+                storeLanes(dz, dRecurrent + j, n)
+                if let part {
+                    // pre_h = x_h + r ⊙ part_h: d r = d pre_h ⊙ part_h; d part_h = d pre_h ⊙ r.
+                    let dr = dCandidate * loadLanes(part + 2 * u + j, n) * f.dRec(input: loadLanes(pre + u + j, n), output: r)
+                    storeLanes(dr, dInput + u + j, n)
+                    storeLanes(dr, dRecurrent + u + j, n)
+                    storeLanes(dCandidate * r, dRecurrent + 2 * u + j, n)
+                } else {
+                    // d r needs d(r ⊙ state) = d pre_h · R_hᵀ: filled in by `recurrentProductBackward`.
+                    storeLanes(dCandidate, dRecurrent + 2 * u + j, n)
+                }
+                storeLanes(dhv * z, dh + j, n)   // z ⊙ dh reaches h_prev directly
             }
-            vectorMap2(u, dh, gate, dh) { $0 * $1 }  // z ⊙ dh reaches h_prev directly
         }
     }
 
-    /// dEntering = dRecurrent_t · Rᵀ for every row of time `t` (masked rows are zero). Without
+    /// Undoes processing step `s` for `rows`: the gate gradients, then the state's gradient
+    /// through the recurrent product.
+    private func backwardStep(_ s: Int, _ rows: Range<Int>, _ gOut: UnsafeMutablePointer<Float>?,
+                              _ dh: UnsafeMutablePointer<Float>, _ dc: UnsafeMutablePointer<Float>,
+                              _ dInput: UnsafeMutablePointer<Float>, _ dRecurrent: UnsafeMutablePointer<Float>,
+                              _ dEntering: UnsafeMutablePointer<Float>, _ dResetState: UnsafeMutablePointer<Float>?,
+                              _ stepKernel: PackedMatrix, _ resetKernel: PackedMatrix?) {
+        guard !rows.isEmpty else { return }
+        let t = timeIndex(s), u = units
+        for b in rows {
+            let dhb = dh + b * u, masked = isMasked(b, t)
+            // The step's output is its state (unless zeroed): its gradient joins the state's.
+            if let gOut, op.returnSequences || s == time - 1, !(masked && op.zeroMaskedOutputs) {
+                let g = op.returnSequences ? gOut + (b * time + s) * u : gOut + b * u
+                vectorMap2(u, dhb, g, dhb) { $0 + $1 }
+            }
+            if masked {
+                // The state and cell pass through unchanged.
+                row(dInput, b, t, width).update(repeating: 0, count: width)
+                if op.cell == .gru { row(dRecurrent, b, t, width).update(repeating: 0, count: width) }
+                continue
+            }
+            if op.recurrentActivation == .sigmoid && op.activation == .tanh {
+                stepBackward(StandardGates(), b, t, dhb, dc + b * u, row(dInput, b, t, width), row(dRecurrent, b, t, width))
+            } else {
+                stepBackward(AnyGates(act: op.activation, rec: op.recurrentActivation), b, t, dhb, dc + b * u,
+                             row(dInput, b, t, width), row(dRecurrent, b, t, width))
+            }
+        }
+        // d(entering state) = dRecurrent_t · Rᵀ, then through the dropout mask into dh.
+        recurrentProductBackward(t, rows, dInput, dRecurrent, dEntering, dResetState, stepKernel, resetKernel)
+        for b in rows where !isMasked(b, t) {
+            let dhb = dh + b * u, de = dEntering + b * u
+            if let recurrentMask { vectorMap3(u, dhb, de, recurrentMask.data + b * u, dhb) { $0 + $1 * $2 } }
+            else { vectorMap2(u, dhb, de, dhb) { $0 + $1 } }
+        }
+    }
+
+    /// dEntering = dRecurrent_t · Rᵀ for `rows` at time `t` (masked rows are zero). Without
     /// `reset_after`, a GRU first completes d r, which needs d(r ⊙ state).
-    private func recurrentProductBackward(_ t: Int, _ dInput: UnsafeMutablePointer<Float>, _ dRecurrent: UnsafeMutablePointer<Float>,
-                                          into dEntering: UnsafeMutablePointer<Float>) throws {
-        let u = units
-        if op.cell == .gru && !op.resetAfter {
+    private func recurrentProductBackward(_ t: Int, _ rows: Range<Int>, _ dInput: UnsafeMutablePointer<Float>,
+                                          _ dRecurrent: UnsafeMutablePointer<Float>, _ dEntering: UnsafeMutablePointer<Float>,
+                                          _ dResetState: UnsafeMutablePointer<Float>?, _ stepKernel: PackedMatrix,
+                                          _ resetKernel: PackedMatrix?) {
+        let u = units, first = rows.lowerBound
+        if let dResetState, let resetKernel {
             // d(r ⊙ state) = d pre_h · R_hᵀ
-            let dResetState = try context.tape.scratch(batch * u)
-            Gemm.multiply(dRecurrent + t * width + 2 * u, lda: time * width, recurrent.data + 2 * u, transposeB: true, ldb: width,
-                          into: dResetState, ldc: u, m: batch, n: u, k: u)
-            for b in 0..<batch where !isMasked(b, t) {
+            resetKernel.multiply(row(dRecurrent, first, t, width) + 2 * u, lda: width, rows: rows.count,
+                                 into: dResetState + first * u, ldc: u)
+            let rec = op.recurrentActivation
+            for b in rows where !isMasked(b, t) {
                 let d = row(dRecurrent, b, t, width), drs = dResetState + b * u
                 let entering = row(enteringState, b, t, u), gate = row(gates, b, t, width), pre = row(preactivation, b, t, width)
-                let rec = op.recurrentActivation
                 // d r = d(r ⊙ state) ⊙ state, through σ'; the input projection sees the same.
                 vectorMap2(u, drs, entering, d + u) { $0 * $1 }
                 vectorMap3(u, d + u, pre + u, gate + u, d + u) { g, z, y in g * rec.derivative(input: z, output: y) }
@@ -409,13 +478,11 @@ private final class RecurrentPass {
                 vectorMap2(u, drs, gate + u, drs) { $0 * $1 }  // d state through r ⊙ state
             }
             // dEntering = [dz, dr]·R_zrᵀ + d(r ⊙ state) ⊙ r
-            Gemm.multiply(dRecurrent + t * width, lda: time * width, recurrent.data, transposeB: true, ldb: width,
-                          into: dEntering, ldc: u, m: batch, n: u, k: 2 * u)
-            vectorMap2(batch * u, dEntering, dResetState, dEntering) { $0 + $1 }
+            stepKernel.multiply(row(dRecurrent, first, t, width), lda: width, rows: rows.count, into: dEntering + first * u, ldc: u)
+            vectorMap2(rows.count * u, dEntering + first * u, dResetState + first * u, dEntering + first * u) { $0 + $1 }
             return
         }
-        Gemm.multiply(dRecurrent + t * width, lda: time * width, recurrent.data, transposeB: true, ldb: width,
-                      into: dEntering, ldc: u, m: batch, n: u, k: width)
+        stepKernel.multiply(row(dRecurrent, first, t, width), lda: width, rows: rows.count, into: dEntering + first * u, ldc: u)
     }
 
     private func accumulateInitialStates(_ dh: UnsafeMutablePointer<Float>, _ dc: UnsafeMutablePointer<Float>) throws {
@@ -436,7 +503,7 @@ private final class RecurrentPass {
         let steps = batch * time, u = units
         if kernel.requiresGrad {
             try kernel.accumulateGradient { g, accumulate in
-                Gemm.multiply(x.data, transposeA: true, dInput, into: g, m: features, n: width, k: steps, accumulate: accumulate)
+                Gemm.multiply(timeMajorInputs, transposeA: true, dInput, into: g, m: features, n: width, k: steps, accumulate: accumulate)
             }
         }
         if recurrent.requiresGrad {
@@ -458,8 +525,11 @@ private final class RecurrentPass {
             }
         }
         if x.requiresGrad {
+            let timeMajor = try context.tape.scratch(steps * features), batchMajor = try context.tape.scratch(steps * features)
+            Gemm.multiply(dInput, kernel.data, transposeB: true, into: timeMajor, m: steps, n: features, k: width)
+            permute(timeMajor, shape: [time, batch, features], perm: [1, 0, 2], into: batchMajor)
             try x.accumulateGradient { g, accumulate in
-                Gemm.multiply(dInput, kernel.data, transposeB: true, into: g, m: steps, n: features, k: width, accumulate: accumulate)
+                if accumulate { vectorMap2(steps * features, g, batchMajor, g) { $0 + $1 } } else { g.update(from: batchMajor, count: steps * features) }
             }
         }
     }
@@ -470,3 +540,27 @@ let recurrentOps: [String: OpRegistry.Factory] = [
     "lstm": { try RecurrentOp(.lstm, $0) },
     "gru": { try RecurrentOp(.gru, $0) },
 ]
+
+/// The gate functions of a recurrent cell and their derivatives: the default pair (tanh, with
+/// sigmoid gates) inlined, any other pair through `Activation`.
+protocol GateFunctions {
+    func act(_ x: Vec) -> Vec
+    func rec(_ x: Vec) -> Vec
+    func dAct(input x: Vec, output y: Vec) -> Vec
+    func dRec(input x: Vec, output y: Vec) -> Vec
+}
+
+struct StandardGates: GateFunctions {
+    @inline(__always) func act(_ x: Vec) -> Vec { VectorMath.tanh(x) }
+    @inline(__always) func rec(_ x: Vec) -> Vec { VectorMath.sigmoid(x) }
+    @inline(__always) func dAct(input x: Vec, output y: Vec) -> Vec { 1 - y * y }
+    @inline(__always) func dRec(input x: Vec, output y: Vec) -> Vec { y * (1 - y) }
+}
+
+struct AnyGates: GateFunctions {
+    let act: Activation, rec: Activation
+    func act(_ x: Vec) -> Vec { act.apply(x) }
+    func rec(_ x: Vec) -> Vec { rec.apply(x) }
+    func dAct(input x: Vec, output y: Vec) -> Vec { act.derivative(input: x, output: y) }
+    func dRec(input x: Vec, output y: Vec) -> Vec { rec.derivative(input: x, output: y) }
+}
