@@ -43,6 +43,28 @@ final class ConvLayerTests: XCTestCase {
         try gradientCheck("SeparableConv2D", #"{"filters": 3, "kernel_size": 3}"#, input: [4, 4, 2], expected: [2, 2, 3])
     }
 
+    func testOneDimensionalWindows() throws {
+        try gradientCheck("Conv1D", #"{"filters": 3, "kernel_size": 3}"#, input: [6, 2], expected: [4, 3])
+        try gradientCheck("Conv1D", #"{"filters": 2, "kernel_size": 2, "padding": "causal", "dilation_rate": 2, "activation": "tanh"}"#,
+                          input: [5, 3], expected: [5, 2])
+        try gradientCheck("Conv1D", #"{"filters": 4, "kernel_size": 3, "strides": 2, "padding": "same", "groups": 2}"#,
+                          input: [7, 4], expected: [4, 4])
+        try gradientCheck("AveragePooling1D", #"{"pool_size": 3, "strides": 2, "padding": "same"}"#, input: [7, 2], expected: [4, 2])
+        try gradientCheck("MaxPooling1D", #"{"pool_size": 2}"#, input: [6, 3], expected: [3, 3])
+        // Lengths unknown at build time come from each batch.
+        let conv = try make("Conv1D", #"{"filters": 2, "kernel_size": 3, "padding": "causal"}"#, input: [-1, 3])
+        XCTAssertEqual(try conv.outputShape(for: [[-1, 3]]), [-1, 2])
+        let tape = Tape()
+        tape.reset(recording: false, training: false)
+        let x = try Tensor(shape: [1, 9, 3], tape: tape, requiresGrad: false)
+        x.data.update(repeating: 1, count: x.count)
+        XCTAssertEqual(try conv.call([x], context: CallContext(training: false)).shape, [1, 9, 2])
+        XCTAssertThrowsError(try make("Conv1D", #"{"filters": 2, "kernel_size": 4}"#, input: [3, 2])) {
+            XCTAssertTrue("\($0)".contains("longer than the sequence"))
+        }
+        XCTAssertThrowsError(try make("MaxPooling1D", #"{"padding": "causal"}"#, input: [4, 2]))
+    }
+
     func testPoolingAndShapeGradients() throws {
         try gradientCheck("MaxPooling2D", "{}", input: [4, 4, 2], expected: [2, 2, 2])
         // Values 0.05 apart, so that finite differences never swap a window's maximum.

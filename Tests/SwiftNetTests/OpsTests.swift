@@ -126,6 +126,16 @@ final class OpsTests: XCTestCase {
             try check("pad", #"{"pad_width": [[1, 2], [2, 1]], "mode": "\#(mode)", "constant_values": 0.5}"#, [[3, 4]])
         }
         try check("broadcast_to", #"{"shape": [2, 3, 4]}"#, [[3, 1]])
+        // The new shape's leading sizes taken from a second input (TimeDistributed's unfolding).
+        let like = try Tensor(zeros: [2, 3, 7])
+        try check("reshape", #"{"shape": [4], "leading": 2}"#, [[6, 4]], extra: [like])
+    }
+
+    func testLayerNormalization() throws {
+        try check("layer_normalization", [[3, 5], [5], [5]])
+        try check("layer_normalization", #"{"axes": 2, "epsilon": 0.01}"#, [[2, 3, 4], [3, 4], [3, 4]])
+        try check("layer_normalization", #"{"center": false}"#, [[4, 6], [6]])
+        try check("layer_normalization", #"{"scale": false, "center": false}"#, [[4, 6]])
     }
 
     func testIndexOps() throws {
@@ -153,6 +163,7 @@ final class OpsTests: XCTestCase {
     func testCastsAndDropout() throws {
         try check("cast", #"{"dtype": "float32"}"#, [[3, 2]])
         try check("random.dropout", #"{"rate": 0.3, "seed": 4}"#, [[4, 6]])
+        try check("random.dropout", #"{"rate": 0.5, "seed": 4, "noise_shape": [-1, 1, 3]}"#, [[4, 5, 3]])
     }
 
     func testShapeInferenceKeepsUnknownDimensions() throws {

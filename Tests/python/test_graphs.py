@@ -371,3 +371,15 @@ def test_custom_dense_written_with_ops_trains_to_the_same_weights_as_dense(rng):
     np.testing.assert_allclose(histories[1]["loss"], histories[0]["loss"], rtol=1e-5)
     for a, b in zip(models[0].get_weights(), models[1].get_weights()):
         np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-6)
+
+
+def test_build_with_input_shapes_as_keras_does():
+    sequential = swiftnet.Sequential([layers.Dense(2)])
+    sequential.build((None, 1))
+    assert sequential.output_shape == (None, 2) and [w.shape for w in sequential.get_weights()] == [(1, 2), (2,)]
+    a, b = swiftnet.Input((3,)), swiftnet.Input((4,))
+    model = swiftnet.Model([a, b], layers.Concatenate()([a, b]))
+    model.build([(None, 3), (None, 4)])
+    assert model.output_shape == (None, 7)
+    with pytest.raises(ValueError, match="Expected an input shape"):
+        swiftnet.Sequential([layers.Dense(2)]).build("wide")

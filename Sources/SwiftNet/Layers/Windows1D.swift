@@ -111,7 +111,9 @@ public final class Conv1D: Layer {
         let x = inputs[0], (batch, steps, channels) = (x.shape[0], x.shape[1], x.shape[2])
         let g = try window.geometry(length: steps, channels: channels, layer: self)
         let image = reshape(x, [batch, 1, steps, channels])
-        let kernel4 = reshape(kernel!, [1, window.size, channels / groups, filters])
+        // The weight seen as a one-row 2-D kernel; its gradient goes straight to the weight.
+        let kernel4 = Tensor(viewing: kernel!, shape: [1, window.size, channels / groups, filters],
+                             requiresGrad: kernel!.requiresGrad, forwardingGradient: true)
         let out = try biasActivation(conv2d(image, kernel4, geometry: g, groups: groups), bias: bias, activation)
         return reshape(out, [batch, g.outWidth, filters])
     }

@@ -88,8 +88,10 @@ public final class Tensor {
         requiresGrad = false
     }
 
-    /// A view of `base`'s memory with another shape of the same element count.
-    init(viewing base: Tensor, shape: [Int], requiresGrad: Bool) {
+    /// A view of `base`'s memory with another shape of the same element count. With
+    /// `forwardingGradient`, gradients reaching the view accumulate directly in `base`'s (a weight
+    /// seen in another layout, which no tape records).
+    init(viewing base: Tensor, shape: [Int], requiresGrad: Bool, forwardingGradient: Bool = false) {
         self.shape = shape
         count = base.count
         dtype = base.dtype
@@ -97,6 +99,7 @@ public final class Tensor {
         data = base.data
         tape = base.tape
         self.requiresGrad = requiresGrad && base.dtype == .float32
+        gradientOwner = forwardingGradient && self.requiresGrad ? base : nil
     }
 
     /// A view of `base`'s memory on `tape` (a weight read during a step), whose gradient

@@ -87,10 +87,7 @@ class Model(Layer):
             if io is None:
                 raise ValueError(f"Model '{self.name}' needs an input shape to be built.")
         else:
-            shapes = _tree.map_structure(lambda s: s, input_shape) if isinstance(input_shape, dict) else input_shape
-            samples = _tree.map_structure(lambda s: np.zeros((1,) + tuple(1 if d is None else d for d in tuple(s)[1:]), np.float32),
-                                          _shape_tree(shapes))
-            io = self._graph_io(samples)
+            io = self._graph_io(_sample_arrays(input_shape))
         self._build_engine(io)
 
     def _maybe_build(self, inputs):
@@ -487,12 +484,17 @@ def _flat_arrays(x):
     return {str(i): np.asarray(a) for i, a in enumerate(_tree.flatten(x))}
 
 
-def _shape_tree(shapes):
+def _sample_arrays(shapes):
+    """One zero sample per input for a shape (batch axis first, None for unknown sizes) or a
+    list or dict of shapes."""
     if isinstance(shapes, dict):
-        return shapes
-    if isinstance(shapes, (list, tuple)) and shapes and isinstance(shapes[0], (list, tuple)):
-        return [tuple(s) for s in shapes]
-    return tuple(shapes)
+        return {k: _sample_arrays(v) for k, v in shapes.items()}
+    if isinstance(shapes, (list, tuple)) and all(d is None or isinstance(d, (int, np.integer)) for d in shapes):
+        return np.zeros((1,) + tuple(1 if d is None else int(d) for d in tuple(shapes)[1:]), np.float32)
+    if isinstance(shapes, (list, tuple)):
+        return [_sample_arrays(s) for s in shapes]
+    raise ValueError(f"Expected an input shape (a tuple with the batch axis first) or a list or dict of them. "
+                     f"Received: {shapes!r}")
 
 
 def _output_name(tensor):
