@@ -68,9 +68,26 @@ def _same_rank(values, weights):
     return values, weights
 
 
-def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch_size"):
-    """Keras's reduction: values × sample weights, then their sum, or the sum divided by the number
-    of values (sum_over_batch_size, mean) or by the sum of weights (mean_with_sample_weight)."""
+def apply_mask(sample_weight, mask, reduction):
+    """Keras's merge of a prediction's mask into the sample weights: masked entries weigh 0, and for
+    the mean reductions the others weigh total/valid, so that the mean runs over valid entries."""
+    if mask is None:
+        return sample_weight
+    mask = ops.cast(mask, "float32")
+    if reduction in ("mean", "sum_over_batch_size"):
+        total = ops.sum(ops.ones_like(mask))
+        mask = mask * ops.divide_no_nan(total, ops.sum(mask))
+    if sample_weight is None:
+        return mask
+    mask, weights = _same_rank(mask, ops.cast(sample_weight, "float32"))
+    return ops.multiply(weights, mask)
+
+
+def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch_size", mask=None):
+    """Keras's reduction: values × sample weights (and the prediction's mask, see `apply_mask`),
+    then their sum, or the sum divided by the number of values (sum_over_batch_size, mean) or by the
+    sum of weights (mean_with_sample_weight)."""
+    sample_weight = apply_mask(sample_weight, mask, reduction)
     values = ops.cast(values, "float32")
     if sample_weight is not None:
         values, weights = _same_rank(values, ops.cast(sample_weight, "float32"))
@@ -102,7 +119,8 @@ class Loss:
         raise NotImplementedError(f"Loss {type(self).__name__} does not implement `call(y_true, y_pred)`.")
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        return reduce_weighted_values(self.call(y_true, y_pred), sample_weight, self.reduction)
+        mask = getattr(y_pred, "_keras_mask", None)
+        return reduce_weighted_values(self.call(y_true, y_pred), sample_weight, self.reduction, mask=mask)
 
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction}

@@ -119,6 +119,8 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        # Masked predictions (from Keras masking) count with weight 0, as in Keras.
+        sample_weight = losses.apply_mask(sample_weight, getattr(y_pred, "_keras_mask", None), reduction="sum")
         super().update_state(self._fn(y_true, y_pred, **self._fn_kwargs), sample_weight=sample_weight)
 
     def get_config(self):

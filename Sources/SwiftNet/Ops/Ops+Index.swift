@@ -3,7 +3,7 @@
 /// Reads integer index `i` of `indices` (int32, int64, or integral floats) and resolves negative
 /// values against `size`, or fails naming the op.
 @inline(__always)
-private func index(_ indices: Tensor, _ i: Int, size: Int, _ op: String) throws -> Int {
+private func index(_ indices: Tensor, _ i: Int, size: Int, _ op: String, negative: Bool = true) throws -> Int {
     let raw: Int
     switch indices.dtype {
     case .int32: raw = Int(indices.int32s[i])
@@ -15,15 +15,18 @@ private func index(_ indices: Tensor, _ i: Int, size: Int, _ op: String) throws 
         }
         raw = Int(v)
     }
-    let resolved = raw < 0 ? raw + size : raw
+    let resolved = raw < 0 && negative ? raw + size : raw
     guard resolved >= 0, resolved < size else {
-        throw SwiftNetError.value("[\(op)] Index \(raw) is out of range for an axis of size \(size).")
+        let range = negative ? "for an axis of size \(size)" : "[0, \(size))"
+        throw SwiftNetError.value("[\(op)] Index \(raw) is out of range \(range).")
     }
     return resolved
 }
 
 /// `take(x, indices, axis)`: x's slices at `indices` along `axis` (x flattened when axis is nil).
-func take(_ x: Tensor, _ indices: Tensor, axis: Int?, _ context: OpContext) throws -> Tensor {
+/// With `negativeIndices` false, negative indices are errors instead of counting from the end
+/// (token ids).
+func take(_ x: Tensor, _ indices: Tensor, axis: Int?, negativeIndices: Bool = true, _ context: OpContext) throws -> Tensor {
     let source = axis == nil ? try reshape(x, [x.count]) : x
     let a = try resolveAxis(axis ?? 0, rank: source.shape.count, "take")
     let size = source.shape[a]
@@ -33,7 +36,7 @@ func take(_ x: Tensor, _ indices: Tensor, axis: Int?, _ context: OpContext) thro
     let out = try Tensor.output(outShape, source.dtype, of: [source], context)
     let n = indices.count
     var rows = [Int](repeating: 0, count: n)
-    for i in 0..<n { rows[i] = try index(indices, i, size: size, "take") }
+    for i in 0..<n { rows[i] = try index(indices, i, size: size, "take", negative: negativeIndices) }
     let bytes = source.dtype.byteSize
     for o in 0..<outer {
         for (i, row) in rows.enumerated() {
@@ -56,9 +59,11 @@ func take(_ x: Tensor, _ indices: Tensor, axis: Int?, _ context: OpContext) thro
 
 struct TakeOp: Op {
     let axis: Int?
+    let negativeIndices: Bool
 
     init(_ attributes: ConfigReader) throws {
         axis = attributes.has("axis") ? try attributes.int("axis") : nil
+        negativeIndices = try attributes.bool("negative_indices", default: true)
     }
 
     func infer(_ inputs: [TensorSpec]) throws -> [TensorSpec] {
@@ -70,7 +75,7 @@ struct TakeOp: Op {
     }
 
     func run(_ inputs: [Tensor], _ context: OpContext) throws -> [Tensor] {
-        [try take(inputs[0], inputs[1], axis: axis, context)]
+        [try take(inputs[0], inputs[1], axis: axis, negativeIndices: negativeIndices, context)]
     }
 }
 

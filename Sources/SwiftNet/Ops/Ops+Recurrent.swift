@@ -275,7 +275,7 @@ private final class RecurrentPass {
             forEachLanes(u) { j, n in
                 let z = loadLanes(proj + j, n) + loadLanes(product + j, n)
                 let y = f.act(z)
-                storeLanes(z, pre + j, n)
+                if G.derivativesNeedInputs { storeLanes(z, pre + j, n) }
                 storeLanes(y, gate + j, n)
                 if keep { storeLanes(y, h + j, n) }
             }
@@ -287,8 +287,10 @@ private final class RecurrentPass {
                 let zc = loadLanes(proj + 2 * u + j, n) + loadLanes(product + 2 * u + j, n)
                 let zo = loadLanes(proj + 3 * u + j, n) + loadLanes(product + 3 * u + j, n)
                 let i = f.rec(zi), fg = f.rec(zf), g = f.act(zc), o = f.rec(zo)
-                storeLanes(zi, pre + j, n); storeLanes(zf, pre + u + j, n)
-                storeLanes(zc, pre + 2 * u + j, n); storeLanes(zo, pre + 3 * u + j, n)
+                if G.derivativesNeedInputs {
+                    storeLanes(zi, pre + j, n); storeLanes(zf, pre + u + j, n)
+                    storeLanes(zc, pre + 2 * u + j, n); storeLanes(zo, pre + 3 * u + j, n)
+                }
                 storeLanes(i, gate + j, n); storeLanes(fg, gate + u + j, n)
                 storeLanes(g, gate + 2 * u + j, n); storeLanes(o, gate + 3 * u + j, n)
                 // c = f ⊙ c_prev + i ⊙ candidate; h = o ⊙ act(c)
@@ -319,7 +321,9 @@ private final class RecurrentPass {
                 // h̃ = act(x_h + r ⊙ (state·R_h + b_h)) with reset_after, else act(x_h + (r ⊙ state)·R_h).
                 let zh = loadLanes(proj + 2 * u + j, n) + (op.resetAfter ? r * ph : ph)
                 let hh = f.act(zh)
-                storeLanes(zz, pre + j, n); storeLanes(zr, pre + u + j, n); storeLanes(zh, pre + 2 * u + j, n)
+                if G.derivativesNeedInputs {
+                    storeLanes(zz, pre + j, n); storeLanes(zr, pre + u + j, n); storeLanes(zh, pre + 2 * u + j, n)
+                }
                 storeLanes(z, gate + j, n); storeLanes(r, gate + u + j, n); storeLanes(hh, gate + 2 * u + j, n)
                 if keep { storeLanes(z * loadLanes(hPrev + j, n) + (1 - z) * hh, h + j, n) }
             }
@@ -525,9 +529,11 @@ private final class RecurrentPass {
             }
         }
         if x.requiresGrad {
-            let timeMajor = try context.tape.scratch(steps * features), batchMajor = try context.tape.scratch(steps * features)
-            Gemm.multiply(dInput, kernel.data, transposeB: true, into: timeMajor, m: steps, n: features, k: width)
-            permute(timeMajor, shape: [time, batch, features], perm: [1, 0, 2], into: batchMajor)
+            // dxᵀ = kernel · dInputᵀ [features, time·batch]: few rows and many columns, which BLAS
+            // runs far better than dInput · kernelᵀ's few columns.
+            let transposed = try context.tape.scratch(steps * features), batchMajor = try context.tape.scratch(steps * features)
+            Gemm.multiply(kernel.data, dInput, transposeB: true, into: transposed, m: features, n: steps, k: width)
+            permute(transposed, shape: [features, time, batch], perm: [2, 1, 0], into: batchMajor)
             try x.accumulateGradient { g, accumulate in
                 if accumulate { vectorMap2(steps * features, g, batchMajor, g) { $0 + $1 } } else { g.update(from: batchMajor, count: steps * features) }
             }
@@ -544,6 +550,8 @@ let recurrentOps: [String: OpRegistry.Factory] = [
 /// The gate functions of a recurrent cell and their derivatives: the default pair (tanh, with
 /// sigmoid gates) inlined, any other pair through `Activation`.
 protocol GateFunctions {
+    /// Whether the derivatives read the pre-activations (else only the activations are kept).
+    static var derivativesNeedInputs: Bool { get }
     func act(_ x: Vec) -> Vec
     func rec(_ x: Vec) -> Vec
     func dAct(input x: Vec, output y: Vec) -> Vec
@@ -551,6 +559,7 @@ protocol GateFunctions {
 }
 
 struct StandardGates: GateFunctions {
+    static var derivativesNeedInputs: Bool { false }
     @inline(__always) func act(_ x: Vec) -> Vec { VectorMath.tanh(x) }
     @inline(__always) func rec(_ x: Vec) -> Vec { VectorMath.sigmoid(x) }
     @inline(__always) func dAct(input x: Vec, output y: Vec) -> Vec { 1 - y * y }
@@ -558,6 +567,7 @@ struct StandardGates: GateFunctions {
 }
 
 struct AnyGates: GateFunctions {
+    static var derivativesNeedInputs: Bool { true }
     let act: Activation, rec: Activation
     func act(_ x: Vec) -> Vec { act.apply(x) }
     func rec(_ x: Vec) -> Vec { rec.apply(x) }

@@ -183,6 +183,10 @@ class MultiHeadAttention(Layer):
         if key is None:
             key = value
             key_mask = None
+        value_steps, key_steps = ops.shape(value)[1], ops.shape(key)[1]
+        if value_steps is not None and key_steps is not None and value_steps != key_steps:
+            raise ValueError(f"All dimensions of `value` and `key`, except the last one, must be equal. Received: "
+                             f"value_shape={tuple(ops.shape(value))} and key_shape={tuple(ops.shape(key))}")
         mask = self._attention_mask(query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask)
         q = self.query_dense(query) * float(1.0 / np.sqrt(self.key_dim))
         k = self.key_dense(key)
@@ -191,6 +195,10 @@ class MultiHeadAttention(Layer):
         if mask is not None:
             mask = ops.expand_dims(mask, -3)
         scores = _masked_softmax(scores, mask)
+        if mask is not None and (return_attention_scores or self.dropout > 0):
+            # Keras's explicit path (taken for these): masked scores are zero, so a fully masked
+            # query row attends to nothing; its default path attends uniformly.
+            scores = ops.where(mask, scores, 0.0)
         weights = scores
         if training and self.dropout > 0:
             weights = sn_random.dropout(scores, self.dropout, seed=self.seed_generator)

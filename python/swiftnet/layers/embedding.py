@@ -1,6 +1,7 @@
 """`Embedding`: integer ids → rows of a trainable table."""
 
 from .. import initializers, ops
+from ..ops._dispatch import run
 from .layer import Layer
 
 
@@ -43,7 +44,8 @@ class Embedding(Layer):
     def call(self, inputs):
         if ops.dtype(inputs) not in ("int32", "int64"):
             inputs = ops.cast(inputs, "int32")
-        return ops.take(self.embeddings, inputs, axis=0)
+        # Ids outside [0, input_dim), negative ones included, are errors (not rows from the end).
+        return run("take", [self.embeddings, inputs], {"axis": 0, "negative_indices": False})
 
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:
@@ -52,6 +54,6 @@ class Embedding(Layer):
 
     def get_config(self):
         return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
-                "embeddings_initializer": initializers.serialize_keras(self.embeddings_initializer),
+                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
                 "embeddings_regularizer": None, "activity_regularizer": None, "embeddings_constraint": None,
                 "mask_zero": self.mask_zero}

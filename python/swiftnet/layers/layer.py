@@ -201,7 +201,7 @@ class Layer:
                 raise ValueError(
                     f"Layer {self.name} weight shape {tuple(variable.shape)} is not compatible with provided "
                     f"weight shape {tuple(value.shape)}.")
-            array = np.ascontiguousarray(value, dtype=np.float32)
+            array = np.array(value, dtype=np.float32, order="C")  # keeps 0-d weights 0-d
             if not np.isfinite(array).all():
                 raise ValueError(f"Weights for layer '{self.name}' contain NaN or infinite values.")
             arrays.append(array)
@@ -299,6 +299,9 @@ class Layer:
     def _symbolic_call(self, args, kwargs):
         inputs = args[0]
         if self._engine_layer:
+            for key in kwargs:
+                if key != "training":
+                    raise TypeError(f"{type(self).__name__}.call() got an unexpected keyword argument '{key}'")
             tensors = [t for t in _tree.flatten(inputs) if isinstance(t, KerasTensor)]
             for t in _tree.flatten(inputs):
                 if not isinstance(t, KerasTensor):

@@ -294,7 +294,7 @@ class RNN(Layer):
             initial_state = [initial_state]
         training = bool(training)
         cells = self.cell.cells if isinstance(self.cell, StackedRNNCells) else [self.cell]
-        if all(isinstance(c, _FusedCell) and c._fusable() for c in cells):
+        if not self.unroll and all(isinstance(c, _FusedCell) and c._fusable() for c in cells):
             output, states = self._run_fused(cells, sequences, initial_state, mask, training)
         else:
             output, states = self._run_unrolled(sequences, initial_state, mask, training)
@@ -336,28 +336,43 @@ class RNN(Layer):
         return x, final_states
 
     def _run_unrolled(self, sequences, initial_state, mask, training):
-        """A cell of your own, called step by step while tracing."""
+        """A cell of your own (or any cell with `unroll=True`), called step by step while tracing."""
         steps = ops.shape(sequences)[1]
         if steps is None:
-            raise ValueError(f"Layer '{self.name}': a cell of your own ({type(self.cell).__name__}) is unrolled over the "
-                             f"steps while the model is traced, so the number of timesteps must be known. Give "
-                             f"`Input(shape=(timesteps, features))` a fixed length, or use a built-in cell.")
+            raise ValueError(f"Layer '{self.name}': an unrolled RNN (a cell of your own, or `unroll=True`) runs step "
+                             f"by step while the model is traced, so the number of timesteps must be known. Give "
+                             f"`Input(shape=(timesteps, features))` a fixed length, or use a built-in cell without "
+                             f"`unroll`.")
         if initial_state is not None:
-            states = _nest_states(list(initial_state), self._state_sizes())
+            states = _nest_states(list(initial_state), self._state_sizes()) if isinstance(self.cell, StackedRNNCells) \
+                else list(initial_state)
         else:
-            states = [[_batch_zeros(sequences, s) for s in _sizes(size)] for size in self._state_sizes()]
-            states = states if isinstance(self.cell, StackedRNNCells) else states[0]
+            if isinstance(self.cell, StackedRNNCells):
+                states = [[_batch_zeros(sequences, s) for s in _sizes(size)] for size in self._state_sizes()]
+            else:
+                states = [_batch_zeros(sequences, s) for s in self._state_sizes()]
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
+        rate = getattr(self.cell, "dropout", 0.0) if training else 0.0
+        # Input dropout: one mask for every step, as in the fused path.
+        keep_inputs = sn_random.dropout(ops.ones_like(sequences[:, 0, :]), rate, seed=self.cell.seed_generator) \
+            if rate > 0 else None
         outputs = []
         output = None
         for t in order:
-            step_output, new_states = _call_cell(self.cell, sequences[:, t], states, training)
+            step_input = sequences[:, t] if keep_inputs is None else sequences[:, t] * keep_inputs
+            step_output, new_states = _call_cell(self.cell, step_input, states, training)
             if mask is not None:
                 keep = ops.expand_dims(mask[:, t], -1)
-                previous = _first_state(states)
+                # A masked step outputs, as Keras: unrolled, the previous output (zeros at first);
+                # otherwise the state it carries, or zeros with `zero_output_for_mask`.
+                if self.unroll:
+                    instead = output if output is not None else ops.zeros_like(step_output)
+                elif self.zero_output_for_mask:
+                    instead = ops.zeros_like(step_output)
+                else:
+                    instead = _first_state(states)
                 new_states = _map_states(lambda new, old: ops.where(keep, new, old), new_states, states)
-                step_output = ops.where(keep, step_output, ops.zeros_like(step_output) if self.zero_output_for_mask
-                                        else previous)
+                step_output = ops.where(keep, step_output, instead)
             states = new_states
             output = step_output
             outputs.append(step_output)

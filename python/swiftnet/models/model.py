@@ -104,7 +104,17 @@ class Model(Layer):
             if not isinstance(t, KerasTensor):
                 raise TypeError(f"Model '{self.name}': inputs and outputs must be symbolic tensors. Received: {t!r}")
         names = _unique([_output_name(t) for t in flat_outputs])
-        engine, tables = engine_module.build(self.name, flat_inputs, flat_outputs, names)
+        # Outputs that carry a Keras mask also output it, after the model's own outputs: the loss
+        # and the metrics weigh masked entries 0, as in Keras.
+        masks = [getattr(t, "_keras_mask", None) for t in flat_outputs]
+        mask_outputs = [m for m in masks if m is not None]
+        mask_names = _unique(names + [f"{n}_mask" for n, m in zip(names, masks) if m is not None])[len(names):]
+        engine, tables = engine_module.build(self.name, flat_inputs, flat_outputs + mask_outputs, names + mask_names)
+        positions, next_index = [], len(flat_outputs)
+        for m in masks:
+            positions.append(None if m is None else next_index)
+            next_index += m is not None
+        object.__setattr__(self, "_output_mask_indices", positions)
         object.__setattr__(self, "_engine", engine)
         object.__setattr__(self, "_tables", tables)
         object.__setattr__(self, "_engine_io", (inputs, outputs, names))
@@ -222,7 +232,7 @@ class Model(Layer):
 
     def _objective(self, target_specs, weight_specs):
         return objective_module.build(self._compile_config, self._tables, self._output_specs(), self.output_names,
-                                      target_specs, weight_specs)
+                                      target_specs, weight_specs, self._output_mask_indices)
 
     # -- training -------------------------------------------------------------------------------------------
 
@@ -371,7 +381,7 @@ class Model(Layer):
             self._run_pass(session, 0, verbose)
         finally:
             session.close()
-        return _tree.pack_like(self._engine_io[1], session.outputs)
+        return _tree.pack_like(self._engine_io[1], session.outputs[:len(self.output_names)])
 
     def _eager_call(self, args, kwargs):
         """`model(x)` on arrays: the outputs (inference mode), as arrays with `.numpy()`."""

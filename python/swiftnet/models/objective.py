@@ -76,11 +76,13 @@ def _resolve_loss(identifier, y_true_shape, y_pred_shape):
     return losses_module.get(identifier)
 
 
-def build(config, model_tables, outputs, output_names, targets, sample_weights):
+def build(config, model_tables, outputs, output_names, targets, sample_weights, mask_indices=None):
     """The engine objective for outputs of specs `outputs` [(shape, dtype)], targets
     [(shape, dtype) or None] and sample weights [(shape, dtype) or None] (one entry per output;
-    present entries are numbered in order as the session's "y"/"sw" arrays)."""
-    count = len(outputs)
+    present entries are numbered in order as the session's "y"/"sw" arrays). `mask_indices` gives,
+    per output, the engine output holding its Keras mask (or None)."""
+    count = len(output_names)
+    mask_indices = mask_indices or [None] * count
     loss_ids = config.per_output(config.loss, output_names, "loss")
     if isinstance(config.loss, (list, tuple)) and count == 1 and len(config.loss) == 1:
         loss_ids = list(config.loss)
@@ -97,8 +99,12 @@ def build(config, model_tables, outputs, output_names, targets, sample_weights):
     tables.variables = list(model_tables.variables)
     tables._variable_index = dict(model_tables._variable_index)
     leaves, y_pred, y_true, weight_values = [], [], [], []
-    for i, (shape, dtype) in enumerate(outputs):
+    for i, (shape, dtype) in enumerate(outputs[:count]):
         tensor = _graph.PlaceholderNode(output_names[i]).make_outputs([(shape, dtype)])[0]
+        if mask_indices[i] is not None:
+            mask = _graph.PlaceholderNode(f"{output_names[i]}_mask").make_outputs([outputs[mask_indices[i]]])[0]
+            leaves.append((mask, {"output": mask_indices[i]}))
+            tensor._keras_mask = mask
         y_pred.append(tensor)
         leaves.append((tensor, {"output": i}))
     for kind, specs, into in (("target", targets, y_true), ("sample_weight", sample_weights, weight_values)):
