@@ -13,6 +13,16 @@ import swiftnet
 from swiftnet import layers
 
 IMAGE = (12, 12, 2)
+SEQUENCE = (9, 3)
+
+
+class _SelfAttention(layers.Layer):
+    def __init__(self):
+        super().__init__()
+        self.attention = layers.MultiHeadAttention(2, 3)
+
+    def call(self, x):
+        return self.attention(x, x, use_causal_mask=True)
 # (name, input shape, layer factory): the layer sits between the input and a Flatten + Dense head.
 CASES = [
     ("Dense", (6,), lambda: layers.Dense(5, activation="relu")),
@@ -43,6 +53,15 @@ CASES = [
     ("RandomZoom", IMAGE, lambda: layers.RandomZoom(0.2, seed=4)),
     ("RandomCrop", IMAGE, lambda: layers.RandomCrop(8, 8, seed=5)),
     ("RandomContrast", IMAGE, lambda: layers.RandomContrast(0.3, value_range=(-3, 3), seed=6)),
+    ("Conv1D causal", SEQUENCE, lambda: layers.Conv1D(4, 3, padding="causal", dilation_rate=2)),
+    ("MaxPooling1D", SEQUENCE, lambda: layers.MaxPooling1D(3, strides=2, padding="same")),
+    ("SimpleRNN", SEQUENCE, lambda: layers.SimpleRNN(6, return_sequences=True)),
+    ("LSTM", SEQUENCE, lambda: layers.LSTM(6, return_sequences=True, go_backwards=True)),
+    ("GRU", SEQUENCE, lambda: layers.GRU(6, return_sequences=True)),
+    ("GRU reset before", SEQUENCE, lambda: layers.GRU(6, reset_after=False)),
+    ("Bidirectional LSTM", SEQUENCE, lambda: layers.Bidirectional(layers.LSTM(5, return_sequences=True))),
+    ("LayerNormalization", SEQUENCE, lambda: layers.LayerNormalization()),
+    ("MultiHeadAttention", SEQUENCE, lambda: _SelfAttention()),
 ]
 BATCHES = range(1, 101)
 FIT_SAMPLES = [1, 5, 9, 13, 17, 20, 29, 33, 41, 65, 100]
