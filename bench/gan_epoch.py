@@ -2,9 +2,8 @@
 architecture, same batch) when PyTorch is installed.
 
 The swiftnet step is the Keras DCGAN example's `train_step`: a `GradientTape` per network, each
-network's Adam applied with `apply_gradients`. It runs eagerly: every op, model call, gradient and
-update computes in Swift, and Python runs the step's code between them (the step is not yet traced
-into the engine). Images are MNIST's test set when found, random otherwise (timing does not depend
+network's Adam applied with `apply_gradients`. `fit` traces it once into the engine, which then runs
+every step in Swift (pass --eager to run it eagerly, batch by batch, for comparison). Images are MNIST's test set when found, random otherwise (timing does not depend
 on the values). Run: python bench/gan_epoch.py [--images N] [--batch B]"""
 
 import argparse
@@ -45,8 +44,8 @@ class GAN(swiftnet.Model):
         self.d_loss_tracker = swiftnet.metrics.Mean(name="d_loss")
         self.g_loss_tracker = swiftnet.metrics.Mean(name="g_loss")
 
-    def compile(self, d_optimizer, g_optimizer, loss_fn):
-        super().compile()
+    def compile(self, d_optimizer, g_optimizer, loss_fn, run_eagerly=False):
+        super().compile(run_eagerly=run_eagerly)
         self.d_optimizer, self.g_optimizer, self.loss_fn = d_optimizer, g_optimizer, loss_fn
 
     @property
@@ -72,11 +71,11 @@ class GAN(swiftnet.Model):
         return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result()}
 
 
-def swiftnet_epoch(images, batch):
+def swiftnet_epoch(images, batch, eager=False):
     generator, discriminator = swiftnet_parts()
     gan = GAN(discriminator, generator)
     gan.compile(swiftnet.optimizers.Adam(2e-4, beta_1=0.5), swiftnet.optimizers.Adam(2e-4, beta_1=0.5),
-                swiftnet.losses.BinaryCrossentropy(from_logits=True))
+                swiftnet.losses.BinaryCrossentropy(from_logits=True), run_eagerly=eager)
     gan.fit(images[:batch], batch_size=batch, epochs=1, verbose=0)   # warm-up: builds both engines
     start = time.perf_counter()
     history = gan.fit(images, batch_size=batch, epochs=1, verbose=0)
@@ -122,6 +121,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--eager", action="store_true", help="run the step eagerly, batch by batch")
     args = parser.parse_args()
     try:
         (images, _) = swiftnet.datasets.mnist.load_test_set()
@@ -131,7 +131,7 @@ def main():
         source = "random images"
     images = (images[:args.images].astype(np.float32) / 255.0)[..., None]
     print(f"DCGAN epoch: {len(images)} {source}, batch {args.batch}")
-    seconds, logs = swiftnet_epoch(images, args.batch)
+    seconds, logs = swiftnet_epoch(images, args.batch, args.eager)
     print(f"swiftnet: {seconds:.2f} s ({len(images) / seconds:.0f} images/s), d_loss {logs['d_loss'][0]:.3f}, "
           f"g_loss {logs['g_loss'][0]:.3f}")
     try:

@@ -98,6 +98,9 @@ class TraceScope:
         self.assigns = []          # (variable, KerasTensor) in order
         self._reads = {}           # id(variable) -> KerasTensor
 
+    def on_layer_node(self, node):
+        """A layer was called on symbolic tensors in this scope (a step trace records it)."""
+
     def read(self, variable):
         tensor = self._reads.get(id(variable))
         if tensor is None:
@@ -114,6 +117,18 @@ class TraceScope:
 
     def __exit__(self, *exc):
         _state.stack.pop()
+        return False
+
+
+class OutsideTraces:
+    """Within the block no trace is active (e.g. to build a model met during a trace)."""
+
+    def __enter__(self):
+        self.saved = getattr(_state, "stack", None)
+        _state.stack = []
+
+    def __exit__(self, *exc):
+        _state.stack = self.saved
         return False
 
 

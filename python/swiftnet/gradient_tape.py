@@ -20,6 +20,7 @@ import numpy as np
 
 from . import _dtypes, _library, _tree
 from .variables import Variable
+from .keras_tensor import KerasTensor
 
 _state = threading.local()
 
@@ -125,7 +126,7 @@ def record_model_call(model, x, training):
     them), recorded as one call of the model's engine graph, so that gradients reach its weights.
     With `training=True` the replay runs the training graph (dropout active, batch statistics):
     the gradients are those of a training-mode forward pass."""
-    outputs = model.predict(x, batch_size=max(len(_tree.flatten(x)[0]), 1), verbose=0)
+    outputs = model._predict(x, batch_size=max(len(_tree.flatten(x)[0]), 1))
     engine = model._engine
     arrays, _, _ = model._arrays(x, what="call")
     converted = [arrays[f"x{i}"] for i in range(len(model._description()["inputs"]))]
@@ -254,6 +255,10 @@ class GradientTape:
         their gradients add up) with respect to `sources` (variables or watched arrays, any nested
         structure), in the structure of `sources`. A source the target does not depend on gets
         None (zeros with `unconnected_gradients="zero"`)."""
+        from .models import traced_step
+        trace = traced_step.active()
+        if trace is not None and any(isinstance(t, KerasTensor) for t in _tree.flatten(target)):
+            return trace.gradient(self, target, sources, output_gradients, _unconnected_mode(unconnected_gradients))
         if self._used and not self._persistent:
             raise RuntimeError("A non-persistent GradientTape can only be used to compute one set of gradients "
                                "(or jacobians)")
@@ -551,11 +556,29 @@ def optimizer_iterations(optimizer):
     return 0 if native is None else native.iterations()
 
 
+def eager_state(optimizer, variables):
+    """The engine state of an optimizer's `apply` calls, built for `variables` at the first."""
+    native = _eager_states.get(optimizer)
+    if native is None:
+        native = _NativeOptimizer(optimizer.serialize(), variables)
+        _eager_states[optimizer] = native
+    return native
+
+
 def apply_eagerly(optimizer, grads, trainable_variables=None):
     """Keras's `optimizer.apply(grads, trainable_variables)` on eager variables, computed in Swift.
     The first call fixes the optimizer's variables (Keras builds the optimizer then); gradients
     that are None are skipped, as Keras skips them, only when no update of that variable is due."""
     grads = list(grads)
+    from .models import traced_step
+    trace = traced_step.active()
+    if trace is not None and any(isinstance(g, KerasTensor) for g in grads):
+        if trainable_variables is None:
+            native = _eager_states.get(optimizer)
+            if native is None:
+                raise ValueError("When calling `apply` for the first time, `trainable_variables` must be provided.")
+            trainable_variables = native.variables
+        return trace.apply(optimizer, grads, list(trainable_variables))
     native = _eager_states.get(optimizer)
     if trainable_variables is None:
         if native is None:
@@ -571,9 +594,7 @@ def apply_eagerly(optimizer, grads, trainable_variables=None):
     pairs = [(g, v) for g, v in zip(grads, trainable_variables) if g is not None]
     if not pairs:
         raise ValueError("No gradients provided for any variable.")
-    if native is None:
-        native = _NativeOptimizer(optimizer.serialize(), [v for _, v in pairs])
-        _eager_states[optimizer] = native
+    native = eager_state(optimizer, [v for _, v in pairs])
     built = {_key(v): i for i, v in enumerate(native.variables)}
     by_position = [None] * len(native.variables)
     for grad, variable in pairs:
@@ -595,4 +616,4 @@ def apply_eagerly(optimizer, grads, trainable_variables=None):
     native.follow_learning_rate(optimizer)
     native.apply(values, by_position)
     for variable, value in zip(native.variables, values):
-        variable.assign(value)
+        variable.assign(value.reshape(variable.shape))

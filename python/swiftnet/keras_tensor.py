@@ -5,8 +5,15 @@ that a model is the graph of calls between its inputs and outputs."""
 from . import _dtypes
 
 
+class SymbolicValueError(TypeError):
+    """A symbolic tensor used where a value is needed (Python control flow, NumPy, `float()`)."""
+
+
 class KerasTensor:
     """A placeholder with a shape (batch axis usually `None`), a dtype and its producing node."""
+
+    # NumPy arrays defer to a symbolic tensor's operators (`array + tensor` is an op on the tensor).
+    __array_ufunc__ = None
 
     def __init__(self, shape, dtype="float32", node=None, index=0, name=None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
@@ -26,7 +33,7 @@ class KerasTensor:
     # -- values it does not have --------------------------------------------------------------
 
     def _no_value(self, what):
-        return TypeError(
+        return SymbolicValueError(
             f"A symbolic KerasTensor cannot be used {what}: it has no value while a model is being defined or "
             f"a layer's `call` is traced, only a shape ({self.shape}) and a dtype. Use `swiftnet.ops` (e.g. "
             "`ops.where`, `ops.cond`-free arithmetic) so that the computation becomes part of the graph, or call "

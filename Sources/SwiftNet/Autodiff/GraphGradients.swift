@@ -112,7 +112,7 @@ public func graphGradients(_ spec: JSON, inputs: Dataset, outputs: Dataset, mode
 }
 
 /// `[[model, layer, weight], …]` (layer -1: the model's variable `weight`) as the weight tensors.
-private func parseWeightSources(_ json: JSON?, models: [Model], owner: String) throws -> [Tensor] {
+func parseWeightSources(_ json: JSON?, models: [Model], owner: String) throws -> [Tensor] {
     guard let json else { return [] }
     guard case .array(let items) = json else { throw SwiftNetError.value("[\(owner)] Expected `weights` to be a list.") }
     return try items.map { item in
@@ -134,9 +134,11 @@ private func parseWeightSources(_ json: JSON?, models: [Model], owner: String) t
 }
 
 extension Model {
-    /// Runs the model on `inputs` on another tape (a gradient tape's replay): weights read there
-    /// collect their gradients in their own buffers.
-    func call(_ inputs: [Tensor], tape: Tape, training: Bool, seed: UInt64) throws -> [Tensor] {
+    /// Runs the model on `inputs` on another tape (a gradient tape's replay, a traced step):
+    /// weights read there collect their gradients in their own buffers. Also returns the state
+    /// updates of the call (batch normalization's moving statistics), for the caller to write.
+    func callReturningStates(_ inputs: [Tensor], tape: Tape, training: Bool, seed: UInt64) throws
+        -> (outputs: [Tensor], assigns: [(Variable, Tensor)]) {
         guard inputs.count == inputSpecs.count else {
             throw SwiftNetError.value("[\(name)] Expected \(inputSpecs.count) inputs. Received: \(inputs.count).")
         }
@@ -147,6 +149,10 @@ extension Model {
             case .variable(let i): return Tensor.read(variables[i].tensor, tape: tape, trainable: variables[i].trainable)
             default: throw SwiftNetError.value("[\(name)] The model graph reads a loss-graph value.")
             }
-        }, scope: scope, tape: tape, training: training, stepSeed: seed).outputs
+        }, scope: scope, tape: tape, training: training, stepSeed: seed)
+    }
+
+    func call(_ inputs: [Tensor], tape: Tape, training: Bool, seed: UInt64) throws -> [Tensor] {
+        try callReturningStates(inputs, tape: tape, training: training, seed: seed).outputs
     }
 }

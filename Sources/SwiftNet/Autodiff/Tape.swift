@@ -53,6 +53,24 @@ public final class Tape {
         }
     }
 
+    /// Runs `body` without recording when `recording` is false (a traced step's work outside
+    /// every GradientTape: no gradient flows through it).
+    func recording<T>(_ recording: Bool, _ body: () throws -> T) rethrows -> T {
+        guard !recording, isRecording else { return try body() }
+        isRecording = false
+        defer { isRecording = true }
+        return try body()
+    }
+
+    /// Forgets the gradients of every recorded tensor, so that another `backward` (a second
+    /// gradient in a traced step) starts from nothing.
+    public func clearGradients() {
+        for record in records {
+            record.output.clearGradient()
+            record.also?.forEach { $0.clearGradient() }
+        }
+    }
+
     /// Seeds d(root)/d(root) = 1 for a scalar root and runs `backward()`.
     public func backward(from root: Tensor) throws {
         try root.accumulateGradient { g, _ in g.update(repeating: 1, count: root.count) }

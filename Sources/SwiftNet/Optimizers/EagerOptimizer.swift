@@ -39,4 +39,22 @@ public final class EagerOptimizer {
             weight.clearGradient()
         }
     }
+
+    /// One update of tensors the caller holds (a traced step's model weights), from `gradients`
+    /// (same shapes). Checked against the variables of the first call, as `apply(values:…)` is.
+    public func apply(to tensors: [Tensor], gradients: [Tensor]) throws {
+        if weights.isEmpty { weights = try tensors.map { try Tensor(variable: $0.shape) } }
+        guard tensors.count == weights.count, zip(tensors, weights).allSatisfy({ $0.shape == $1.shape }) else {
+            throw SwiftNetError.value("[optimizer.apply] This optimizer was built for \(weights.count) variables of shapes \(weights.map { describe($0.shape.map { $0 }) }); received \(tensors.count) of shapes \(tensors.map { describe($0.shape.map { $0 }) }). Use one optimizer per set of variables.")
+        }
+        for (i, (tensor, gradient)) in zip(tensors, gradients).enumerated() {
+            guard gradient.dtype == .float32, gradient.shape == tensor.shape else {
+                throw SwiftNetError.value("[optimizer.apply] Gradient \(i) must be float32 of shape \(describe(tensor.shape.map { $0 })); received \(describe(gradient.shape.map { $0 })).")
+            }
+            tensor.clearGradient()
+            try tensor.accumulateGradient { g, _ in g.update(from: gradient.data, count: tensor.count) }
+        }
+        defer { for tensor in tensors { tensor.clearGradient() } }
+        try optimizer.apply(to: tensors)
+    }
 }

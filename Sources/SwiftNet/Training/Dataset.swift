@@ -60,3 +60,33 @@ public final class Dataset {
         return first.value.samples
     }
 }
+
+extension ArrayView {
+    /// The rows of this array for one step: a view of rows `first..<first+n` in order, a gathered
+    /// copy of rows `picked` when shuffled; float32 read `as` bool becomes bool.
+    func batch(on tape: Tape, as dtype: DType, _ picked: ArraySlice<Int>?, first: Int, _ n: Int) throws -> Tensor {
+        let size = sampleSize, bytes = self.dtype.byteSize
+        let shape = [n] + sampleShape
+        let toBool = self.dtype == .float32 && dtype == .bool
+        guard let picked else {
+            let view = tape.input(viewing: data + first * size * bytes, shape: shape, dtype: self.dtype)
+            return toBool ? try cast(view, to: .bool, OpContext(tape: tape, training: false, seed: 0)) : view
+        }
+        let tensor = try tape.input(shape: shape, dtype: toBool ? .bool : self.dtype)
+        let rowBytes = size * bytes
+        if rowBytes <= 64 && rowBytes % 4 == 0 {
+            // Short rows (labels, a few features): a word loop beats a memcpy call per row.
+            let target = tensor.raw.assumingMemoryBound(to: UInt32.self), words = rowBytes / 4
+            for (i, s) in picked.enumerated() {
+                for w in 0..<words {
+                    target[i * words + w] = data.loadUnaligned(fromByteOffset: s * rowBytes + w * 4, as: UInt32.self)
+                }
+            }
+            return tensor
+        }
+        for (i, s) in picked.enumerated() {
+            copyElements(data + s * rowBytes, tensor.raw + i * rowBytes, count: size, bytes: bytes)
+        }
+        return tensor
+    }
+}

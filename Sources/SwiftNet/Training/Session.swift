@@ -273,34 +273,6 @@ public final class Session {
         return isFinished
     }
 
-    /// The batch of `array` for the samples of this step: a view in order, a gathered copy when
-    /// shuffled.
-    private func batch(_ array: ArrayView, dtype: DType, _ picked: ArraySlice<Int>?, first: Int, _ n: Int) throws -> Tensor {
-        let tape = model.tape
-        let size = array.sampleSize, bytes = array.dtype.byteSize
-        let shape = [n] + array.sampleShape
-        guard let picked else {
-            let view = tape.input(viewing: array.data + first * size * bytes, shape: shape, dtype: array.dtype)
-            return array.dtype == .float32 && dtype == .bool ? try cast(view, to: .bool, OpContext(tape: tape, training: false, seed: 0)) : view
-        }
-        let tensor = try tape.input(shape: shape, dtype: array.dtype == .float32 && dtype == .bool ? .bool : array.dtype)
-        let rowBytes = size * bytes
-        if rowBytes <= 64 && rowBytes % 4 == 0 {
-            // Short rows (labels, a few features): a word loop beats a memcpy call per row.
-            let target = tensor.raw.assumingMemoryBound(to: UInt32.self), words = rowBytes / 4
-            for (i, s) in picked.enumerated() {
-                for w in 0..<words {
-                    target[i * words + w] = array.data.loadUnaligned(fromByteOffset: s * rowBytes + w * 4, as: UInt32.self)
-                }
-            }
-            return tensor
-        }
-        for (i, s) in picked.enumerated() {
-            copyElements(array.data + s * rowBytes, tensor.raw + i * rowBytes, count: size, bytes: bytes)
-        }
-        return tensor
-    }
-
     private func step(count total: Int) throws {
         guard let communicator else { return try step(rows: 0..<total, of: total) }
         // This process's share of the batch: a contiguous run of its rows, the same cut on every process.
@@ -328,7 +300,7 @@ public final class Session {
         }
         var inputTensors: [Tensor] = []
         for (i, x) in inputs.enumerated() {
-            let tensor = try batch(x, dtype: model.inputSpecs[i].dtype, picked, first: first, n)
+            let tensor = try x.batch(on: tape, as: model.inputSpecs[i].dtype, picked, first: first, n)
             if x.dtype == .float32, let bad = Reduce.firstNonFinite(tensor.data, tensor.count) {
                 throw Session.nonFinite(mode.method, "Input \(inputName(i)) contains", sample: sample(bad, x.sampleSize))
             }
@@ -354,7 +326,7 @@ public final class Session {
         let objective = objective!
         var targetTensors: [Tensor] = []
         for (t, y) in targets.enumerated() {
-            let tensor = try batch(y, dtype: y.dtype, picked, first: first, n)
+            let tensor = try y.batch(on: tape, as: y.dtype, picked, first: first, n)
             if y.dtype == .float32, let bad = Reduce.firstNonFinite(tensor.data, tensor.count) {
                 throw Session.nonFinite(mode.method, "Targets y contain", sample: sample(bad, y.sampleSize))
             }
@@ -363,7 +335,7 @@ public final class Session {
             }
             targetTensors.append(tensor)
         }
-        let weightTensors = try sampleWeights.map { try batch($0, dtype: .float32, picked, first: first, n) }
+        let weightTensors = try sampleWeights.map { try $0.batch(on: tape, as: .float32, picked, first: first, n) }
         let (losses, updates) = try objective.graph.run({ kind in
             switch kind {
             case .modelOutput(let i): return predictions[i]

@@ -73,6 +73,7 @@ typedef struct sn_model sn_model;
 typedef struct sn_dataset sn_dataset;
 typedef struct sn_session sn_session;
 typedef struct sn_optimizer sn_optimizer;
+typedef struct sn_step_session sn_step_session;
 
 /* The library version, e.g. "0.1.0". Static storage. */
 const char *sn_version(void);
@@ -125,6 +126,34 @@ int32_t sn_optimizer_iterations(sn_optimizer *optimizer, int64_t *out_iterations
 /* Sets the rate of an optimizer made without a schedule (as sn_model_set_learning_rate). */
 int32_t sn_optimizer_set_learning_rate(sn_optimizer *optimizer, double learning_rate);
 void sn_optimizer_free(sn_optimizer *optimizer);
+
+/* A pass of a custom train_step (or test_step) traced into the engine. The spec holds
+ * {"programs": [{"rows": n, "nodes": [...], "outputs": [...]}, ...], "log_names": [...],
+ *  "states": [{"name", "shape", "dtype"}, ...]}: one program per batch size (full batches and the
+ * last one). Program nodes: {"data": i} (the batch of array "d{i}" of `dataset`), ops
+ * {"op", "attrs", "inputs"}, {"state": i}, {"weight": [model, layer, weight]} (layer -1: the
+ * model's variable), model calls {"model": k, "inputs", "training", "seed"}, gradients
+ * {"gradient": ref, "seed": ref?, "sources": [[model, layer, weight], ...]}, optimizer updates
+ * {"apply": k, "inputs": gradient refs, "weights": [...]} (optimizer k of `optimizers`) and
+ * state writes {"update": i, "inputs": [ref]}; ops, weights and model calls marked "taped": false
+ * record no gradient; outputs are the step's scalar logs. Options:
+ * {"batch_size", "shuffle", "seed", "method": "fit" | "evaluate" | "predict"}. The session keeps the
+ * models, optimizers and data arrays' handles alive; the caller keeps the arrays alive. */
+int32_t sn_step_session_create(const char *spec_json, sn_dataset *dataset, sn_model *const *models, int32_t model_count,
+                               sn_optimizer *const *optimizers, int32_t optimizer_count, const char *options_json,
+                               sn_step_session **out_session);
+int32_t sn_step_session_begin_epoch(sn_step_session *session, int64_t epoch);
+/* Runs up to `max_steps` steps (or `max_seconds` when > 0); `steps_done`: batches done this pass. */
+int32_t sn_step_session_run(sn_step_session *session, int64_t max_steps, double max_seconds, int32_t *finished,
+                            int64_t *steps_done);
+/* The logs the last step returned, in the order of the spec's "log_names". */
+int32_t sn_step_session_logs(sn_step_session *session, double *values, int32_t capacity, int32_t *count);
+/* Predict (method "predict", a traced predict_step): output `index` is written, rows first, into
+ * `count` values (samples x per-sample size) of type `dtype` (SN_DTYPE_FLOAT32, INT32 or INT64). */
+int32_t sn_step_session_set_output(sn_step_session *session, int32_t index, void *output, int64_t count, int32_t dtype);
+/* Copies the states into the arrays "s0", "s1", ... of `dataset` (write 0), or from them (write 1). */
+int32_t sn_step_session_states(sn_step_session *session, sn_dataset *dataset, int32_t write);
+void sn_step_session_free(sn_step_session *session);
 
 /* Fills `count` floats (the element count of `shape`) from a Keras initializer, e.g.
  * {"class_name": "GlorotUniform", "config": {"seed": 1}}; `seed` is used when it names none. */

@@ -31,6 +31,19 @@ LOCKSTEP_CHUNK_STEPS = 32
 _MAX_COUNT = 2**62
 
 
+_functional_subclasses = {}
+
+
+def _functional_subclass(cls):
+    """`cls` (a Model subclass) mixed with `Functional`, made once per class."""
+    from .functional import Functional
+    mixed = _functional_subclasses.get(cls)
+    if mixed is None:
+        mixed = type(cls.__name__, (cls, Functional), {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+        _functional_subclasses[cls] = mixed
+    return mixed
+
+
 def _check_count(name, value, minimum):
     """Rejects non-integers, values below `minimum` and values beyond what the engine counts."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not minimum <= value <= _MAX_COUNT:
@@ -49,6 +62,14 @@ class Model(Layer):
         return Layer.__new__(cls)
 
     def __init__(self, *args, name=None, trainable=True, dtype=None, **kwargs):
+        from .functional import Functional
+        if (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs) or ("inputs" in kwargs and "outputs" in kwargs)) \
+                and not isinstance(self, Functional):
+            # A subclass that passes inputs and outputs on (`CustomModel(inputs, outputs)`, as in
+            # Keras's guides): as in Keras, it becomes a functional model with the subclass's methods.
+            object.__setattr__(self, "__class__", _functional_subclass(type(self)))
+            Functional.__init__(self, *args, name=name, trainable=trainable, **kwargs)
+            return
         if args or kwargs:
             raise TypeError(f"Unrecognized arguments passed to {type(self).__name__}: {args or ''} {kwargs or ''}")
         Layer.__init__(self, name=name or _naming.unique_name(_naming.snake_case(type(self).__name__)),
@@ -176,6 +197,8 @@ class Model(Layer):
         object.__setattr__(self, "_compile_config", config)
         object.__setattr__(self, "optimizer", optimizer)
         object.__setattr__(self, "loss", loss)
+        # Keras's switch for custom steps: run `train_step` batch by batch in Python, untraced.
+        object.__setattr__(self, "_run_eagerly", bool(run_eagerly))
         try:
             if self._engine is not None and self._built_trainable != engine_module.trainable_state(self._tables):
                 self._build_engine(self._engine_io[:2])
@@ -245,6 +268,12 @@ class Model(Layer):
         """One evaluation step on a batch (what `evaluate` and `fit`'s validation run for a model
         with a custom step); override it to customise `evaluate`. Returns the logs."""
         return train_step_module.default_test_step(self, data)
+
+    def predict_step(self, data):
+        """One prediction step on a batch (what `predict` runs); override it to customise `predict`.
+        Returns the predictions."""
+        x, _, _ = train_step_module.unpack_x_y_sample_weight(data)
+        return self(x, training=False)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The compiled loss of `y` and `y_pred` plus the weights' regularization penalties."""
@@ -529,10 +558,17 @@ class Model(Layer):
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for `x`: arrays with the batch axis first, in the structure of the
         model's outputs."""
+        return self._predict(x, batch_size, verbose, steps, callbacks, train_step_module.overrides_predict_step(self))
+
+    def _predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None, custom_step=False):
+        """`predict`, with the model's own `predict_step` when `custom_step` (calling the model on
+        arrays predicts without it, as Keras's `model(x)` runs `call`)."""
         if steps is not None:
             _check_count("steps", steps, minimum=1)
         verbose = 1 if verbose == "auto" else int(verbose)
-        if data_sources.is_stream(x):
+        if custom_step:
+            run = train_step_module.prediction_pass(self, x, self._batch_size(batch_size), steps)
+        elif data_sources.is_stream(x):
             run = self._stream_pass(x, steps, _library.MODE_PREDICT, None, "predict")
         else:
             arrays, _, _ = self._arrays(x, what="predict")
@@ -547,6 +583,8 @@ class Model(Layer):
             outputs = run.all_outputs()
         finally:
             run.close()
+        if custom_step:
+            return _tree.pack_like(run.structure, outputs)
         if self._engine is None or not outputs:
             raise ValueError("Unexpected result of `predict`: the data produced no batches.")
         return _tree.pack_like(self._engine_io[1], outputs[:len(self.output_names)])
@@ -558,7 +596,7 @@ class Model(Layer):
         from .. import gradient_tape
         if gradient_tape.recording():
             return gradient_tape.record_model_call(self, x, kwargs.get("training"))
-        outputs = self.predict(x, batch_size=max(data_module.sample_count(_flat_arrays(x)), 1), verbose=0)
+        outputs = self._predict(x, batch_size=max(data_module.sample_count(_flat_arrays(x)), 1))
         return _tree.map_structure(lambda a: np.asarray(a).view(Tensor), outputs)
 
     # -- weights ----------------------------------------------------------------------------------------

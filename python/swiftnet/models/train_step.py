@@ -1,10 +1,11 @@
 """Custom training steps: `fit` on a model whose class overrides `train_step(self, data)`.
 
-The step runs eagerly, once per batch: its ops, model calls and `GradientTape` gradients compute
-in Swift (see `swiftnet.gradient_tape`), its `optimizer.apply` updates in Swift, and Python runs
-the step's own code in between. `fit` keeps its progress bar, callbacks and History: the logs of an
-epoch are the dict the last step returned, as in Keras. (Tracing the step once into the engine, so
-that whole chunks of steps run in Swift as the built-in step does, is not done yet.)
+The step is traced once into the engine (`traced_step`), so that whole chunks of steps run in
+Swift as the built-in step does; with `compile(run_eagerly=True)`, or when the step cannot be
+traced, it runs eagerly, once per batch (`EagerStepPass`): its ops, model calls and
+`GradientTape` gradients compute in Swift (see `swiftnet.gradient_tape`) and Python runs the
+step's own code in between. `fit` keeps its progress bar, callbacks and History: the logs of an
+epoch are the dict the last step returned, as in Keras.
 
 Also here: Keras's default `train_step`, `compute_loss` and the `metrics` a custom step updates
 (a "loss" tracker, then the compiled metrics)."""
@@ -17,8 +18,10 @@ import numpy as np
 from .. import _tree, gradient_tape, ops
 from .. import metrics as metrics_module
 from .. import random as sn_random
+from ..keras_tensor import KerasTensor
 from . import data as data_module
 from . import objective as objective_module
+from . import traced_step
 
 
 def overrides_train_step(model):
@@ -29,6 +32,11 @@ def overrides_train_step(model):
 def overrides_test_step(model):
     from .model import Model
     return getattr(type(model), "test_step", None) is not Model.test_step
+
+
+def overrides_predict_step(model):
+    from .model import Model
+    return getattr(type(model), "predict_step", None) is not Model.predict_step
 
 
 def custom_steps(model):
@@ -147,7 +155,8 @@ def default_test_step(model, data):
 
 # -- fit ------------------------------------------------------------------------------------------------------
 
-def _logs_of(model, logs, step="train_step"):
+def logs_of(model, logs, step="train_step", symbolic=False):
+    """The step's logs as a flat dict of floats (or, from a trace, of scalar symbolic tensors)."""
     if not isinstance(logs, dict):
         raise TypeError(f"`{type(model).__name__}.{step}` must return a dict of logs (metric name -> value), as "
                         f"Keras expects. Received: {logs!r} of type {type(logs).__name__}")
@@ -157,6 +166,11 @@ def _logs_of(model, logs, step="train_step"):
         if isinstance(value, dict):
             for key, inner in value.items():
                 add(key, inner)
+            return
+        if symbolic and isinstance(value, KerasTensor):
+            if None in value.shape or int(np.prod(value.shape)) != 1:
+                raise ValueError(f"The log '{name}' returned by `{step}` has shape {value.shape}; logs are scalars.")
+            result[name] = value
             return
         array = np.asarray(value.numpy() if hasattr(value, "numpy") else value, dtype=np.float64)
         if array.size != 1:
@@ -208,7 +222,7 @@ class EagerStepPass:
             rows = slice(first, min(first + self.batch_size, self.count))
             picked = self._order[rows] if self._order is not None else rows
             batch = _tree.map_structure(lambda a: a[picked], self.data)
-            self._logs = _logs_of(self.model, getattr(self.model, self.step)(batch), self.step)
+            self._logs = logs_of(self.model, getattr(self.model, self.step)(batch), self.step)
             self.names = list(self._logs)
             self.done += 1
             ran += 1
@@ -261,9 +275,9 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
         take = (lambda part: lambda v: None if v is None else _tree.map_structure(lambda a: a[part], v))
         validation = (take(tail)(x), take(tail)(y), take(tail)(sample_weight))
         x, y, sample_weight = take(head)(x), take(head)(y), take(head)(sample_weight)
-    run = EagerStepPass(model, pack_x_y_sample_weight(x, y, sample_weight), batch_size,
+    run = traced_step.make_pass(model, pack_x_y_sample_weight(x, y, sample_weight), batch_size,
                         bool(shuffle) and shuffle != "batch", steps_per_epoch)
-    validation_run = None if validation is None else EagerStepPass(
+    validation_run = None if validation is None else traced_step.make_pass(
         model, pack_x_y_sample_weight(*validation), validation_batch_size or batch_size, False, validation_steps,
         step="test_step")
     callback_list = CallbackList(callbacks, add_history=True, model=model, verbose=verbose, epochs=epochs,
@@ -282,5 +296,53 @@ def evaluation_pass(model, x, y, sample_weight, batch_size, steps):
         x, y, packed_weight = data_module.split_xy(x, y, "evaluate")
         sample_weight = packed_weight if sample_weight is None else sample_weight
     as_arrays = (lambda v: None if v is None else _tree.map_structure(np.asarray, v))
-    return EagerStepPass(model, pack_x_y_sample_weight(as_arrays(x), as_arrays(y), as_arrays(sample_weight)),
+    return traced_step.make_pass(model, pack_x_y_sample_weight(as_arrays(x), as_arrays(y), as_arrays(sample_weight)),
                          batch_size, False, steps, step="test_step")
+
+
+def prediction_pass(model, x, batch_size, steps):
+    """`predict`'s pass for a model with its own `predict_step` (traced into the engine)."""
+    if x is None:
+        raise ValueError("`predict` needs data: pass `x`.")
+    if not isinstance(x, (np.ndarray, list, tuple, dict)) and not hasattr(x, "__array__"):
+        raise NotImplementedError("With a custom `predict_step`, `predict` takes NumPy arrays (or lists or dicts of them).")
+    data = pack_x_y_sample_weight(_tree.map_structure(np.asarray, x))
+    if not getattr(model, "_run_eagerly", False):
+        try:
+            return traced_step.TracedPredictPass(model, data, batch_size, steps)
+        except traced_step.Untraceable as why:
+            traced_step.warn_eager(model, "predict_step", why)
+    return EagerPredictPass(model, data, batch_size, steps)
+
+
+class EagerPredictPass(EagerStepPass):
+    """`predict` calling the model's `predict_step` on each batch of arrays."""
+
+    def __init__(self, model, data, batch_size, steps):
+        super().__init__(model, data, batch_size, False, steps, step="predict_step")
+        self.structure = None
+        self._batches = []
+
+    def begin_epoch(self, epoch):
+        self.done = 0
+        self._batches = []
+
+    def run(self, max_steps, max_seconds):
+        start = time.monotonic()
+        ran = 0
+        while self.done < self.steps and ran < max_steps:
+            rows = slice(self.done * self.batch_size, min((self.done + 1) * self.batch_size, self.count))
+            result = self.model.predict_step(_tree.map_structure(lambda a: a[rows], self.data))
+            self.structure = result
+            self._batches.append([np.asarray(r.numpy() if hasattr(r, "numpy") else r) for r in _tree.flatten(result)])
+            self.done += 1
+            ran += 1
+            if time.monotonic() - start >= max_seconds:
+                break
+        return self.done >= self.steps
+
+    def batch_outputs(self, first, stop):
+        return [np.concatenate(parts) for parts in zip(*self._batches[first:stop])]
+
+    def all_outputs(self):
+        return self.batch_outputs(0, len(self._batches))

@@ -61,15 +61,24 @@ def run(op, inputs, attrs=None, outputs=1):
     node_spec = {"op": op}
     if attrs:
         node_spec["attrs"] = attrs
-    if any(isinstance(c, KerasTensor) for c in converted):
+    if any(isinstance(c, KerasTensor) for c in converted) or (op.startswith("random.") and _steps_traced()):
         tensors = [c if isinstance(c, KerasTensor) else constant(c) for c in converted]
         specs = _library.infer(node_spec, [(t.shape, t.dtype) for t in tensors])
-        results = _graph.OpNode(op, attrs or {}, tensors).make_outputs(specs)
+        node = _graph.OpNode(op, attrs or {}, tensors)
+        results = node.make_outputs(specs)
+        if not _gradient_tape.recording() and _steps_traced():
+            node.untaped = True    # in a traced step, outside every GradientTape: no gradient path
     else:
         results = _library.run_op(node_spec, converted)
         if _gradient_tape.recording():
             results = _gradient_tape.record(op, attrs, inputs, converted, results)
     return results[0] if outputs == 1 else results
+
+
+def _steps_traced():
+    """Whether a custom train step is being traced: its random draws happen anew every step."""
+    from ..models import traced_step
+    return traced_step.active() is not None
 
 
 def shape_of(x):
