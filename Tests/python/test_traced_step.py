@@ -352,3 +352,26 @@ def test_arrays_combined_with_symbolic_tensors_defer_to_them():
     t = KerasTensor((4, 1))
     for result in (np.ones((4, 1), np.float32) + t, np.ones((4, 1)) * t, np.float32(2) - t):
         assert isinstance(result, KerasTensor) and result.shape == (4, 1)
+
+
+def test_many_traced_fits_keep_memory_flat(rng):
+    import gc
+
+    def resident_mib():
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * 4096 / 2**20
+
+    x = rng.normal(size=(64, 4)).astype(np.float32)
+    y = x.sum(axis=1, keepdims=True)
+    model = GuideModel()
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    for _ in range(50):
+        model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    gc.collect()
+    before, calls = resident_mib(), [len(layer._inbound_nodes) for layer in model.layers]
+    for _ in range(300):
+        model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    gc.collect()
+    assert resident_mib() - before < 4.0
+    # The traces leave no calls behind in the layers' graphs.
+    assert [len(layer._inbound_nodes) for layer in model.layers] == calls

@@ -101,6 +101,9 @@ class TraceScope:
     def on_layer_node(self, node):
         """A layer was called on symbolic tensors in this scope (a step trace records it)."""
 
+    def on_inner_layer_node(self, node):
+        """A layer was called on symbolic tensors in this scope or one inside it."""
+
     def read(self, variable):
         tensor = self._reads.get(id(variable))
         if tensor is None:
@@ -130,6 +133,15 @@ class OutsideTraces:
     def __exit__(self, *exc):
         _state.stack = self.saved
         return False
+
+
+def layer_called(node):
+    """Tells the active scopes that a layer was called on symbolic tensors (`node`)."""
+    stack = getattr(_state, "stack", None)
+    if stack:
+        stack[-1].on_layer_node(node)
+        for scope in stack:
+            scope.on_inner_layer_node(node)
 
 
 def current_scope():

@@ -333,8 +333,7 @@ class Layer:
             node = _graph.LayerNode(self, args, {k: v for k, v in kwargs.items() if k == "training"})
             outputs = node.make_outputs(specs)[0]
             self._inbound_nodes.append(node)
-            if _graph.current_scope() is not None:
-                _graph.current_scope().on_layer_node(node)
+            _graph.layer_called(node)
             self._set_output_mask(inputs, outputs, kwargs)
             activation = self.__dict__.get("_python_activation")
             if activation is not None:
@@ -351,8 +350,7 @@ class Layer:
         node = _graph.LayerNode(self, args, kwargs)
         outputs = _tree.pack_like(structure, node.make_outputs([(t.shape, t.dtype) for t in _tree.flatten(structure)]))
         self._inbound_nodes.append(node)
-        if _graph.current_scope() is not None:
-            _graph.current_scope().on_layer_node(node)
+        _graph.layer_called(node)
         self._set_output_mask(inputs, outputs, kwargs)
         return outputs
 

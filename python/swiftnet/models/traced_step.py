@@ -75,6 +75,7 @@ class StepTrace(_graph.TraceScope):
         super().__init__(training=None)
         self.rows = rows
         self.effects = []
+        self.layer_nodes = []     # every layer call while tracing, inner ones included
         self.assigned = {}
         self.assigns = _Assigns(self)
 
@@ -88,6 +89,9 @@ class StepTrace(_graph.TraceScope):
         tensor = node.make_outputs([(variable.shape, variable.dtype)])[0]
         self.effects.append(("read", tensor))
         return tensor
+
+    def on_inner_layer_node(self, node):
+        self.layer_nodes.append(node)
 
     def on_layer_node(self, node):
         from .. import gradient_tape
@@ -379,10 +383,11 @@ def trace(model, step, data, rows, tables):
                 outputs.append(builder.ref(value))
             else:
                 constants[name] = value
-    for layer_node in (e[1] for e in scope.effects if e[0] == "call"):
+    # The trace's calls are not part of any model's graph: the layers forget them.
+    for layer_node in scope.layer_nodes:
         inbound = getattr(layer_node.layer, "_inbound_nodes", None)
-        if inbound is not None and layer_node in inbound:
-            inbound.remove(layer_node)
+        if inbound is not None and any(n is layer_node for n in inbound):
+            inbound[:] = [n for n in inbound if n is not layer_node]
     return {"rows": rows, "nodes": builder.nodes, "outputs": outputs}, names, constants
 
 
