@@ -375,3 +375,67 @@ def test_many_traced_fits_keep_memory_flat(rng):
     assert resident_mib() - before < 4.0
     # The traces leave no calls behind in the layers' graphs.
     assert [len(layer._inbound_nodes) for layer in model.layers] == calls
+
+
+def _step_session(spec, arrays, engines=(), optimizers=(), options=None):
+    import ctypes
+    from swiftnet import _library
+    data = _library.NativeDataset(arrays)
+    engine_handles = (_library._handle * max(len(engines), 1))(*[e.handle for e in engines])
+    optimizer_handles = (_library._handle * max(len(optimizers), 1))(*[o.handle for o in optimizers])
+    handle = _library._handle()
+    _library.check(_library.lib.sn_step_session_create(
+        _library.to_json(spec), data.handle, engine_handles, len(engines), optimizer_handles, len(optimizers),
+        _library.to_json(options or {"batch_size": 4}), ctypes.byref(handle)))
+    try:
+        finished, done = ctypes.c_int32(), ctypes.c_int64()
+        _library.check(_library.lib.sn_step_session_run(handle, 10, 0.0, ctypes.byref(finished), ctypes.byref(done)))
+    finally:
+        _library.lib.sn_step_session_free(handle)
+        data.close()
+
+
+@pytest.mark.parametrize("program", [
+    {"rows": 4, "nodes": [{"data": 5}], "outputs": []},
+    {"rows": 4, "nodes": [{"op": "no_such_op", "inputs": []}], "outputs": []},
+    {"rows": 4, "nodes": [{"op": "add", "inputs": [[0, 0], [0, 0]]}], "outputs": []},
+    {"rows": 4, "nodes": [{"data": 0}, {"op": "add", "inputs": [[0, 3], [0, 0]]}], "outputs": [[1, 0]]},
+    {"rows": 4, "nodes": [{"data": 0}, {"model": 3, "inputs": [[0, 0]]}], "outputs": []},
+    {"rows": 4, "nodes": [{"data": 0}, {"model": 0, "inputs": [[0, 0], [0, 0]]}], "outputs": []},
+    {"rows": 4, "nodes": [{"data": 0}, {"model": 0, "inputs": [[0, 0]]}], "outputs": [[1, 0]]},
+    {"rows": 4, "nodes": [{"data": 0}, {"gradient": [0, 0], "sources": [[0, 99, 0]]}], "outputs": []},
+    {"rows": 4, "nodes": [{"data": 0}, {"op": "sum", "inputs": [[0, 0]]}, {"gradient": [1, 0], "sources": [[0, 0, 0]]},
+                          {"apply": 0, "inputs": [[0, 0]], "weights": [[0, 0, 0]]}], "outputs": []},
+    {"rows": 4, "nodes": [{"data": 0}, {"apply": 0, "inputs": [[0, 0]], "weights": []}], "outputs": []},
+    {"rows": 4, "nodes": [{"data": 0}, {"update": 0, "inputs": [[0, 0]]}], "outputs": []},
+    {"rows": 4, "nodes": [{"data": 0}, {"update": 0, "inputs": [[0, 0]]}], "outputs": [[1, 0]]},
+    {"rows": -1, "nodes": [], "outputs": []},
+    {"rows": 4, "nodes": [{"weight": [0, -1, 7]}], "outputs": []},
+    {"rows": 4, "nodes": [{"weight": "kernel"}], "outputs": []},
+    {"rows": 4, "nodes": [{"state": 0}, {"nonsense": 1}], "outputs": []},
+    {"rows": 4, "nodes": [{"data": 0}, {"model": 0, "inputs": [[0, 0]]},
+                          {"gradient": [1, 0], "seed": [0, 0], "sources": [[0, 0, 0]]}], "outputs": []},
+])
+def test_hostile_step_programs_get_clean_errors(program):
+    model = swiftnet.Sequential([layers.Input((3,)), layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.predict(np.zeros((1, 3), np.float32), verbose=0)
+    from swiftnet import gradient_tape
+    native = gradient_tape.eager_state(swiftnet.optimizers.SGD(0.1), [model.layers[0].kernel])
+    spec = {"programs": [program], "log_names": ["a"] * len(program["outputs"]), "states": []}
+    with pytest.raises((ValueError, TypeError, RuntimeError)):
+        _step_session(spec, {"d0": np.ones((8, 3), np.float32)}, [model._engine], [native])
+    # Nothing broke: the model still trains and predicts.
+    model.fit(np.ones((8, 3), np.float32), np.ones((8, 2), np.float32), verbose=0)
+    assert np.isfinite(model.predict(np.ones((2, 3), np.float32), verbose=0)).all()
+
+
+@pytest.mark.parametrize("spec", [
+    {"programs": [], "log_names": []},
+    {"programs": [{"rows": 3, "nodes": [], "outputs": []}], "log_names": []},          # no program for rows 4
+    {"programs": [{"rows": 4, "nodes": [], "outputs": []}], "log_names": [1]},
+    {"programs": [{"rows": 4, "nodes": [], "outputs": []}], "log_names": [], "states": [{"shape": [None]}]},
+])
+def test_hostile_step_sessions_get_clean_errors(spec):
+    with pytest.raises((ValueError, TypeError)):
+        _step_session(spec, {"d0": np.ones((8, 3), np.float32)})
