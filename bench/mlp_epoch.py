@@ -1,10 +1,11 @@
 """One training epoch and one predict of the 784-128-10 MLP (relu/softmax, Adam, batch 64) on
-60,000 samples, in swiftnet and scikit-learn's MLPClassifier, in the same run.
+60,000 samples, in swiftnet, PyTorch (when installed) and scikit-learn's MLPClassifier, in the same
+run, beside the sgemm roofline of the same products measured in the same run (see machine.py).
 
 Data: the real MNIST test images tiled to 60,000 when the files are found (see swiftnet.datasets),
 else (or with --data noise) uniform noise of the same shape, which has no zeros to skip.
 GFLOP/s are dense-equivalent: the FLOPs of the dense computation divided by the time.
-Run: python bench/mlp_epoch.py [--repeats N] [--data mnist|noise]"""
+Run: python bench/mlp_epoch.py [--repeats N] [--data mnist|noise] [--skip-sklearn] [--skip-torch]"""
 
 import argparse
 import time
@@ -12,10 +13,20 @@ import warnings
 
 import numpy as np
 
+import machine
 import swiftnet
 from swiftnet import layers
 
 SAMPLES = 60_000
+BATCH = 64
+# The matrix products of one training step (m, n, k, transpose A, transpose B): the two layers'
+# forward products, then the output layer's weight and input gradients and the hidden layer's
+# weight gradient (the input needs none).
+STEP_PRODUCTS = [(BATCH, 128, 784, False, False), (BATCH, 10, 128, False, False),
+                 (128, 10, BATCH, True, False), (BATCH, 128, 10, False, True), (784, 128, BATCH, True, False)]
+# Predict's products, at the best batch the BLAS could be given (8192 rows at a time).
+PREDICT_ROWS = 8192
+PREDICT_PRODUCTS = [(PREDICT_ROWS, 128, 784, False, False), (PREDICT_ROWS, 10, 128, False, False)]
 
 
 def load_data(kind):
@@ -47,10 +58,36 @@ def best_of(repeats, fn):
     return min(times)
 
 
+def torch_epoch_and_predict(x, y, repeats):
+    """The same MLP, loss, optimizer and batch in PyTorch: the idiomatic loop over a shuffled tensor."""
+    import torch
+    from torch import nn
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def epoch():
+        order = torch.randperm(len(xt))
+        for first in range(0, len(xt), BATCH):
+            rows = order[first:first + BATCH]
+            optimizer.zero_grad()
+            loss_fn(model(xt[rows]), yt[rows]).backward()
+            optimizer.step()
+
+    def predict():
+        with torch.no_grad():
+            torch.softmax(model(xt), dim=1)
+
+    return best_of(repeats, epoch), best_of(repeats, predict), torch.__version__
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-sklearn", action="store_true")
+    parser.add_argument("--skip-torch", action="store_true")
     parser.add_argument("--data", choices=["mnist", "noise"], default="mnist")
     args = parser.parse_args()
     x, y, source = load_data(args.data)
@@ -66,8 +103,22 @@ def main():
     predict = best_of(args.repeats, lambda: model.predict(x, verbose=0))
     train_gflop = SAMPLES * flops_per_sample_training() / 1e9
     predict_gflop = SAMPLES * 2 * (784 * 128 + 128 * 10) / 1e9
-    print(f"swiftnet  epoch:   {epoch:.3f} s  {SAMPLES / epoch:>10,.0f} samples/s  {train_gflop / epoch:6.1f} GFLOP/s")
-    print(f"swiftnet  predict: {predict:.3f} s  {SAMPLES / predict:>10,.0f} samples/s  {predict_gflop / predict:6.1f} GFLOP/s")
+    print(machine.describe())
+    epoch_roofline = machine.roofline_seconds([p + (SAMPLES / BATCH,) for p in STEP_PRODUCTS])
+    predict_roofline = machine.roofline_seconds([p + (SAMPLES / PREDICT_ROWS,) for p in PREDICT_PRODUCTS])
+    print(f"roofline: sgemm 2048^3 {machine.square_gflops():.0f} GFLOP/s; the epoch's own products alone "
+          f"{epoch_roofline:.3f} s, predict's {predict_roofline:.3f} s")
+    print(f"swiftnet  epoch:   {epoch:.3f} s  {SAMPLES / epoch:>10,.0f} samples/s  {train_gflop / epoch:6.1f} GFLOP/s  "
+          f"{100 * epoch_roofline / epoch:3.0f} % of roofline")
+    print(f"swiftnet  predict: {predict:.3f} s  {SAMPLES / predict:>10,.0f} samples/s  {predict_gflop / predict:6.1f} GFLOP/s  "
+          f"{100 * predict_roofline / predict:3.0f} % of roofline")
+    if not args.skip_torch:
+        try:
+            torch_epoch, torch_predict, version = torch_epoch_and_predict(x, y, args.repeats)
+            print(f"PyTorch {version}: epoch {torch_epoch:.3f} s, predict {torch_predict:.3f} s; "
+                  f"ratio (swiftnet / PyTorch): epoch {epoch / torch_epoch:.2f}, predict {predict / torch_predict:.2f}")
+        except ImportError:
+            print("(PyTorch is not installed: no comparison)")
 
     if args.skip_sklearn:
         return
