@@ -7,13 +7,16 @@
 
 Images are random (timing does not depend on the values; the MNIST images are used when found).
 Prints time, images/s and achieved GFLOP/s (of the convolution and dense layers' multiply-adds,
-forward and backward). Run: python bench/convnet_epoch.py [--repeats N]"""
+forward and backward), the machine and its sgemm roofline (machine.py), and the CIFAR-10 network's
+epoch in PyTorch (same network, optimizer and batch) when PyTorch is installed.
+Run: python bench/convnet_epoch.py [--repeats N] [--skip-torch]"""
 
 import argparse
 import time
 
 import numpy as np
 
+import machine
 import swiftnet
 from swiftnet import layers
 
@@ -66,10 +69,37 @@ def run(name, build, x, y, batch_size, repeats):
     return best
 
 
+def torch_cifar_epoch(x, y, batch_size, repeats):
+    """The CIFAR-10 network in PyTorch (NCHW), Adam, the idiomatic loop over a shuffled tensor."""
+    import torch
+    from torch import nn
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+                          nn.MaxPool2d(2), nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                          nn.Linear(84, 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    xt, yt = torch.from_numpy(x.transpose(0, 3, 1, 2).copy()), torch.from_numpy(y.astype(np.int64))
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        order = torch.randperm(len(xt))
+        for first in range(0, len(xt), batch_size):
+            rows = order[first:first + batch_size]
+            optimizer.zero_grad()
+            loss_fn(model(xt[rows]), yt[rows]).backward()
+            optimizer.step()
+        best = min(best, time.perf_counter() - start)
+    return best, torch.__version__
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--skip-torch", action="store_true")
     args = parser.parse_args()
+    print(machine.describe())
+    print(f"roofline: sgemm 2048^3 {machine.square_gflops():.0f} GFLOP/s")
     rng = np.random.default_rng(0)
     cifar_x = rng.random((IMAGES, 32, 32, 3), dtype=np.float32)
     cifar_y = rng.integers(0, 10, IMAGES)
@@ -81,6 +111,13 @@ def main():
     cifar = run("CIFAR-10 net (batch 64) ", cifar_model, cifar_x, cifar_y, 64, args.repeats)
     run("MNIST convnet (batch 128)", mnist_model, mnist_x, mnist_y, 128, args.repeats)
     print(f"target: CIFAR-10 epoch <= 0.7 s: {'met' if cifar <= 0.7 else 'NOT met'}")
+    if not args.skip_torch:
+        try:
+            theirs, version = torch_cifar_epoch(cifar_x, cifar_y, 64, args.repeats)
+            print(f"PyTorch {version} CIFAR-10 net (batch 64): epoch {theirs:.3f} s; ratio (swiftnet / PyTorch) "
+                  f"{cifar / theirs:.2f} (target <= 0.35: {'met' if cifar / theirs <= 0.35 else 'NOT met'})")
+        except ImportError:
+            print("(PyTorch is not installed: no comparison)")
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ def describe():
     """One line: CPU, SIMD level, loaded library, BLAS kernels, threads."""
     cpu = next((line.split(":", 1)[1].strip() for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), "unknown CPU")
-    library = _library.library_path().name
+    library = f"{swiftnet.config.kernel_path()} kernel path ({_library.loaded_path.name})"
     b = blas()
     if b is None:
         blas_text = "BLAS: not OpenBLAS"

@@ -208,3 +208,31 @@ def test_conv_model_trains_and_gradients_reach_every_layer(rng):
     history = model.fit(x, y, batch_size=16, epochs=20, verbose=0)
     assert all(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
     assert history.history["accuracy"][-1] > 0.95
+
+
+@pytest.mark.parametrize("pool,strides,padding", [((2, 2), None, "valid"), ((3, 3), (2, 2), "same")])
+@pytest.mark.parametrize("channels", [6, 21])
+def test_max_pooling_gradient_reaches_each_window_maximum(pool, strides, padding, channels, rng):
+    import swiftnet
+    x = rng.normal(size=(3, 9, 8, channels)).astype(np.float32)
+    model = one_layer(layers.MaxPooling2D(pool_size=pool, strides=strides, padding=padding), (9, 8, channels))
+    upstream = rng.normal(size=model.predict(x, verbose=0).shape).astype(np.float32)
+    with swiftnet.GradientTape() as tape:
+        tape.watch(x)
+        loss = swiftnet.ops.sum(model(x) * upstream)
+    gradient = tape.gradient(loss, x)
+    # NumPy: each output's upstream gradient goes to the input its window took the maximum from.
+    strides = strides or pool
+    pad_h = reference.same_padding(9, pool[0], strides[0])[1:] if padding == "same" else (0, 0)
+    pad_w = reference.same_padding(8, pool[1], strides[1])[1:] if padding == "same" else (0, 0)
+    padded = np.pad(x, ((0, 0), pad_h, pad_w, (0, 0)), constant_values=-np.inf)
+    expected = np.zeros_like(padded)
+    for n in range(upstream.shape[0]):
+        for i in range(upstream.shape[1]):
+            for j in range(upstream.shape[2]):
+                window = padded[n, i * strides[0]:i * strides[0] + pool[0], j * strides[1]:j * strides[1] + pool[1]]
+                for c in range(channels):
+                    a, b = np.unravel_index(np.argmax(window[:, :, c]), window.shape[:2])
+                    expected[n, i * strides[0] + a, j * strides[1] + b, c] += upstream[n, i, j, c]
+    expected = expected[:, pad_h[0]:pad_h[0] + 9, pad_w[0]:pad_w[0] + 8]
+    np.testing.assert_allclose(gradient, expected, rtol=1e-6, atol=1e-6)

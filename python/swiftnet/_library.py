@@ -147,13 +147,42 @@ def choose_library(lib_dir, features):
     return lib_dir / BASELINE_LIBRARY
 
 
+KERNEL_PATHS = {"avx2": BASELINE_LIBRARY, "avx512": AVX512_LIBRARY}
+
+
 def library_path():
     """Where libswiftnet is: $SWIFTNET_LIBRARY, else the copy installed inside the package that
-    suits this CPU (`choose_library`)."""
+    suits this CPU (`choose_library`), or the one $SWIFTNET_CPU forces ("avx2", "avx512"; "auto"
+    is the default), as the thread count is forced, to test or compare the kernel paths."""
     override = os.environ.get("SWIFTNET_LIBRARY")
     if override:
         return pathlib.Path(override)
-    return choose_library(pathlib.Path(__file__).resolve().parent / "lib", cpu_features())
+    lib_dir = pathlib.Path(__file__).resolve().parent / "lib"
+    forced = os.environ.get("SWIFTNET_CPU", "auto").strip().lower() or "auto"
+    if forced == "auto":
+        return choose_library(lib_dir, cpu_features())
+    if forced not in KERNEL_PATHS:
+        raise ImportError(f"Unknown SWIFTNET_CPU={forced!r}: expected 'auto', 'avx2' or 'avx512'.")
+    if forced == "avx512" and not set(AVX512_FEATURES) <= cpu_features():
+        missing = sorted(set(AVX512_FEATURES) - cpu_features())
+        raise ImportError(f"SWIFTNET_CPU=avx512, but this CPU lacks {', '.join(missing)}: the AVX-512 kernels "
+                          "cannot run here. Use SWIFTNET_CPU=avx2 or auto.")
+    path = lib_dir / KERNEL_PATHS[forced]
+    if not path.exists():
+        raise ImportError(f"SWIFTNET_CPU={forced}, but this installation has no {path.name} (`pip install .` and "
+                          "the binary wheels build both kernel paths).")
+    return path
+
+
+# The library this process loaded (set by `_load`).
+loaded_path = None
+
+
+def kernel_path():
+    """The kernel path of the loaded library: "avx512", "avx2", or "custom" ($SWIFTNET_LIBRARY)."""
+    if loaded_path is None or loaded_path.parent != pathlib.Path(__file__).resolve().parent / "lib":
+        return "custom"
+    return next((path for path, library in KERNEL_PATHS.items() if library == loaded_path.name), "custom")
 
 
 def _select_blas_kernels():
@@ -167,8 +196,10 @@ def _select_blas_kernels():
 
 
 def _load():
+    global loaded_path
     _select_blas_kernels()
     path = library_path()
+    loaded_path = path
     if not path.exists():
         raise ImportError(
             f"swiftnet's native library was not found at {path}. Install the package with "

@@ -24,6 +24,12 @@ def get_num_threads():
     return _library.get_num_threads()
 
 
+def kernel_path():
+    """The engine's kernel path: "avx512" or "avx2" (the copy of the library chosen for this CPU at
+    import, or forced with SWIFTNET_CPU), "custom" for a library given by SWIFTNET_LIBRARY."""
+    return _library.kernel_path()
+
+
 def _check_environment():
     value = os.environ.get("SWIFTNET_NUM_THREADS")
     if value is not None and not (value.strip().isdigit() and int(value) >= 1):

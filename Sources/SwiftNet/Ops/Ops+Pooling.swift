@@ -49,6 +49,27 @@ func maxPool2d(_ x: Tensor, geometry g: ConvGeometry) throws -> Tensor {
                         UnsafeMutableRawPointer(winner + o + ch).storeBytes(of: index, as: SIMD16<Int32>.self)
                         ch += vecWidth
                     }
+                    // Fewer channels than a vector left (e.g. 6): one vector read past them, where that
+                    // stays inside the input, and only their lanes kept (scalar code branches here).
+                    let lastTap = ((top + g.kernelH - 1) * g.width + left + g.kernelW - 1) * c
+                    if ch < c && (base + lastTap + ch + vecWidth) <= (x.data + x.count) {
+                        var best = Vec(repeating: -.infinity)
+                        var index = SIMD16<Int32>(repeating: 0)
+                        for ih in top..<(top + g.kernelH) {
+                            for iw in left..<(left + g.kernelW) {
+                                let offset = (ih * g.width + iw) * c + ch
+                                let v = UnsafeRawPointer(base + offset).loadUnaligned(as: Vec.self)
+                                let better = v .> best
+                                best.replace(with: v, where: better)
+                                index.replace(with: SIMD16<Int32>(repeating: Int32(offset)) &+ laneOffsets, where: better)
+                            }
+                        }
+                        for lane in 0..<(c - ch) {
+                            out.data[o + ch + lane] = best[lane]
+                            winner[o + ch + lane] = index[lane]
+                        }
+                        continue
+                    }
                     for ch in ch..<c {
                         var best = -Float.infinity, index = Int32(0)
                         for ih in top..<(top + g.kernelH) {
