@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
+import machine
 import swiftnet
 from swiftnet import layers
 from swiftnet.wrappers import SKLearnClassifier
@@ -92,6 +93,8 @@ def main():
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--skip-torch", action="store_true")
     args = parser.parse_args()
+    print(machine.describe())
+    print(f"roofline: sgemm 2048^3 {machine.square_gflops():.0f} GFLOP/s")
     x, y = load_mnist()
     folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(x, y))
     print(f"data: {len(x)} MNIST test images, 5 folds, {EPOCHS} epochs, batch {args.batch_size}, "

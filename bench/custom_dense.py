@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 
+import machine
 import swiftnet
 from swiftnet import layers, ops
 
@@ -29,6 +30,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
+    print(machine.describe())
+    print(f"roofline: sgemm 2048^3 {machine.square_gflops():.0f} GFLOP/s")
     rng = np.random.default_rng(0)
     x = rng.random((60000, 784), dtype=np.float32)
     y = rng.integers(0, 10, 60000)

@@ -53,6 +53,9 @@ def main():
         if swiftnet.distribution.process_id() == 0:
             print(json.dumps(result))
         return
+    import machine
+    print(machine.describe())
+    print(f"roofline: sgemm 2048^3 {machine.square_gflops():.0f} GFLOP/s")
     single = subprocess.run([sys.executable, __file__], env=dict(os.environ, **{RANK_ENV: "single"}),
                             capture_output=True, text=True, check=True)
     one = json.loads(single.stdout.strip().splitlines()[-1])

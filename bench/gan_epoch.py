@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 
+import machine
 import swiftnet
 from swiftnet import layers, ops
 
@@ -123,6 +124,8 @@ def main():
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--eager", action="store_true", help="run the step eagerly, batch by batch")
     args = parser.parse_args()
+    print(machine.describe())
+    print(f"roofline: sgemm 2048^3 {machine.square_gflops():.0f} GFLOP/s")
     try:
         (images, _) = swiftnet.datasets.mnist.load_test_set()
         source = "MNIST test set"

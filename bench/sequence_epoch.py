@@ -14,6 +14,7 @@ import argparse
 
 import numpy as np
 
+import machine
 import swiftnet
 from swiftnet import layers
 
@@ -91,6 +92,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--only", choices=["text", "lstm"])
     args = parser.parse_args()
+    print(machine.describe())
+    print(f"roofline: sgemm 2048^3 {machine.square_gflops():.0f} GFLOP/s")
     try:
         import torch
         torch_version = torch.__version__

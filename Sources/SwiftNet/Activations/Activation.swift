@@ -33,8 +33,9 @@ public enum Activation: String, CaseIterable {
     /// Softmax and sigmoid outputs remember their input, so cross-entropy can use logits.
     var exposesLogits: Bool { self == .softmax || self == .sigmoid }
 
-    /// The element-wise function (not for softmax, which works on rows).
-    @inline(__always)
+    /// The element-wise function (not for softmax, which works on rows). Transparent, like the
+    /// math it calls: a call would pass the vector in four 128-bit registers.
+    @_transparent
     func apply(_ x: Vec) -> Vec {
         switch self {
         case .linear, .softmax: return x
@@ -61,7 +62,7 @@ public enum Activation: String, CaseIterable {
     }
 
     /// d output / d input from the input `x` (when `gradientNeedsInput`) and the output `y`.
-    @inline(__always)
+    @_transparent
     func derivative(input x: Vec, output y: Vec) -> Vec {
         let one = Vec(repeating: 1), zero = Vec(repeating: 0)
         switch self {

@@ -11,21 +11,22 @@ let vecWidth = Vec.scalarCount
 
 /// `v` limited to [lo, hi] lane by lane, NaN lanes left NaN (`SIMD.clamped` runs a generic
 /// per-lane loop).
-@inline(__always)
+@_transparent
 func vclamp(_ v: Vec, _ lo: Float, _ hi: Float) -> Vec {
     let raised = v.replacing(with: Vec(repeating: lo), where: v .< lo)
     return raised.replacing(with: Vec(repeating: hi), where: raised .> hi)
 }
 
 /// |x| lane-wise, by clearing the sign bits.
-@inline(__always)
+@_transparent
 func vabs(_ x: Vec) -> Vec {
     unsafeBitCast(unsafeBitCast(x, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: Vec.self)
 }
 
 enum VectorMath {
     /// e^x; 0 below -87.3, +inf above 88.7.
-    @inline(__always)
+    @_transparent  // inlined even into the large recurrent and activation loops: called, a
+    // vector travels in four 128-bit registers and the polynomial runs at a quarter width
     static func exp(_ x: Vec) -> Vec {
         let clamped = vclamp(x, -87.33654, 88.72283)
         let n = (clamped * 1.442695041).rounded(.toNearestOrEven)
@@ -51,7 +52,7 @@ enum VectorMath {
     }
 
     /// 1 / (1 + e^-x), without overflow for large |x|.
-    @inline(__always)
+    @_transparent
     static func sigmoid(_ x: Vec) -> Vec {
         let e = exp(-vabs(x))  // in (0, 1]
         let positive = 1 / (1 + e)
@@ -61,7 +62,7 @@ enum VectorMath {
     }
 
     /// tanh(x) = sign(x)·(1 - e^(-2|x|)) / (1 + e^(-2|x|)); a series near 0 keeps small values exact.
-    @inline(__always)
+    @_transparent
     static func tanh(_ x: Vec) -> Vec {
         let a = vabs(x)
         let e = exp(-2 * a)
@@ -75,7 +76,7 @@ enum VectorMath {
     }
 
     /// log(1 + e^x) = max(x, 0) + log1p(e^-|x|).
-    @inline(__always)
+    @_transparent
     static func softplus(_ x: Vec) -> Vec {
         var out = Vec()
         let e = exp(-vabs(x))
@@ -84,7 +85,7 @@ enum VectorMath {
     }
 
     /// The error function, Abramowitz–Stegun 7.1.26 refined: |error| < 1.5e-7.
-    @inline(__always)
+    @_transparent
     static func erf(_ x: Vec) -> Vec {
         let a = vabs(x)
         let t = 1 / (1 + 0.3275911 * a)
@@ -108,7 +109,7 @@ enum VectorMath {
 /// Visits 0..<count in runs of lanes: whole vectors, then one partial tail, as
 /// `body(offset, lanes)`. With `loadLanes`/`storeLanes` it fuses several element-wise passes
 /// over the same rows into one.
-@inline(__always)
+@_transparent
 func forEachLanes(_ count: Int, _ body: (Int, Int) -> Void) {
     var i = 0
     while i + vecWidth <= count {
@@ -118,7 +119,7 @@ func forEachLanes(_ count: Int, _ body: (Int, Int) -> Void) {
     if i < count { body(i, count - i) }
 }
 
-@inline(__always)
+@_transparent
 func loadLanes(_ p: UnsafePointer<Float>, _ lanes: Int) -> Vec {
     if lanes == vecWidth { return UnsafeRawPointer(p).loadUnaligned(as: Vec.self) }
     var v = Vec()
@@ -126,7 +127,7 @@ func loadLanes(_ p: UnsafePointer<Float>, _ lanes: Int) -> Vec {
     return v
 }
 
-@inline(__always)
+@_transparent
 func storeLanes(_ v: Vec, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
     if lanes == vecWidth {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec.self)
@@ -137,7 +138,7 @@ func storeLanes(_ v: Vec, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
 
 /// Applies `f` lane-wise to `count` floats; the tail goes through the same vector code so every
 /// element gets bit-identical results wherever it sits.
-@inline(__always)
+@_transparent
 func vectorMap(_ count: Int, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ f: (Vec) -> Vec) {
     var i = 0
     while i + vecWidth <= count {
@@ -154,7 +155,7 @@ func vectorMap(_ count: Int, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePo
 }
 
 /// Like `vectorMap` with two inputs.
-@inline(__always)
+@_transparent
 func vectorMap2(_ count: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
                 _ f: (Vec, Vec) -> Vec) {
     var i = 0
@@ -173,7 +174,7 @@ func vectorMap2(_ count: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Floa
 }
 
 /// Like `vectorMap` with three inputs.
-@inline(__always)
+@_transparent
 func vectorMap3(_ count: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>,
                 _ dst: UnsafeMutablePointer<Float>, _ f: (Vec, Vec, Vec) -> Vec) {
     var i = 0

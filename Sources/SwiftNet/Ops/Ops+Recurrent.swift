@@ -562,10 +562,11 @@ protocol GateFunctions {
 
 struct StandardGates: GateFunctions {
     static var derivativesNeedInputs: Bool { false }
-    @inline(__always) func act(_ x: Vec) -> Vec { VectorMath.tanh(x) }
-    @inline(__always) func rec(_ x: Vec) -> Vec { VectorMath.sigmoid(x) }
-    @inline(__always) func dAct(input x: Vec, output y: Vec) -> Vec { 1 - y * y }
-    @inline(__always) func dRec(input x: Vec, output y: Vec) -> Vec { y * (1 - y) }
+    // Transparent: a call would pass each vector in four 128-bit registers (see VectorMath.exp).
+    @_transparent func act(_ x: Vec) -> Vec { VectorMath.tanh(x) }
+    @_transparent func rec(_ x: Vec) -> Vec { VectorMath.sigmoid(x) }
+    @_transparent func dAct(input x: Vec, output y: Vec) -> Vec { 1 - y * y }
+    @_transparent func dRec(input x: Vec, output y: Vec) -> Vec { y * (1 - y) }
 }
 
 struct AnyGates: GateFunctions {
