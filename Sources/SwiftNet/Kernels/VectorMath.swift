@@ -29,7 +29,9 @@ enum VectorMath {
     // vector travels in four 128-bit registers and the polynomial runs at a quarter width
     static func exp(_ x: Vec) -> Vec {
         let clamped = vclamp(x, -87.33654, 88.72283)
-        let n = (clamped * 1.442695041).rounded(.toNearestOrEven)
+        // n = round(x·log2 e), to nearest even, by adding and removing 1.5·2^23: plain vector adds,
+        // where SIMD's `rounded` can be compiled lane by lane inside large loops.
+        let n = (clamped * 1.442695041 + 12_582_912) - 12_582_912
         // Cody–Waite reduction: r = x - n·ln2 in two parts keeps r exact.
         var r = clamped - n * 0.693359375
         r = r + n * 2.12194440e-4
