@@ -281,19 +281,21 @@ private final class RecurrentPass {
             }
         case .lstm:
             let cPrev = row(previousCell, b, t, u), cNew = row(cellState, b, t, u), cAct = row(cellActivation, b, t, u)
-            forEachLanes(u) { j, n in
-                let zi = loadLanes(proj + j, n) + loadLanes(product + j, n)
-                let zf = loadLanes(proj + u + j, n) + loadLanes(product + u + j, n)
-                let zc = loadLanes(proj + 2 * u + j, n) + loadLanes(product + 2 * u + j, n)
-                let zo = loadLanes(proj + 3 * u + j, n) + loadLanes(product + 3 * u + j, n)
-                let i = f.rec(zi), fg = f.rec(zf), g = f.act(zc), o = f.rec(zo)
-                if G.derivativesNeedInputs {
-                    storeLanes(zi, pre + j, n); storeLanes(zf, pre + u + j, n)
-                    storeLanes(zc, pre + 2 * u + j, n); storeLanes(zo, pre + 3 * u + j, n)
+            // One small pass per gate, then the state: small loop bodies compile to full-width
+            // vector code, where one body with all five activations was partly scalarised.
+            for k in 0..<4 {
+                // Gates i, f, c̃, o: the candidate (k = 2) takes `activation`, the others the recurrent one.
+                let offset = k * u, recurrent = k != 2
+                forEachLanes(u) { j, n in
+                    let z = loadLanes(proj + offset + j, n) + loadLanes(product + offset + j, n)
+                    if G.derivativesNeedInputs { storeLanes(z, pre + offset + j, n) }
+                    storeLanes(recurrent ? f.rec(z) : f.act(z), gate + offset + j, n)
                 }
-                storeLanes(i, gate + j, n); storeLanes(fg, gate + u + j, n)
-                storeLanes(g, gate + 2 * u + j, n); storeLanes(o, gate + 3 * u + j, n)
+            }
+            forEachLanes(u) { j, n in
                 // c = f ⊙ c_prev + i ⊙ candidate; h = o ⊙ act(c)
+                let i = loadLanes(gate + j, n), fg = loadLanes(gate + u + j, n)
+                let g = loadLanes(gate + 2 * u + j, n), o = loadLanes(gate + 3 * u + j, n)
                 let cp = loadLanes(c + j, n)
                 let cn = fg * cp + i * g
                 let ac = f.act(cn)
