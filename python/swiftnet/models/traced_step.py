@@ -311,7 +311,6 @@ class StepBuilder(_graph.GraphBuilder):
             env[id(tensor)] = ref
 
     def _emit_model_call(self, node, env):
-        model = node.layer
         inputs = _model_inputs(node)
         engine = _ensure_engine(node, self.rows)
         training = node.training if node.training is not None else False

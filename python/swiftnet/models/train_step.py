@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from .. import _tree, gradient_tape, ops
+from .. import _tree, gradient_tape
 from .. import metrics as metrics_module
 from .. import random as sn_random
 from ..keras_tensor import KerasTensor
